@@ -1,0 +1,260 @@
+// Package sdk is the public plugin SDK of vmafx-trust. A verifier plugin
+// implements Verifier and calls Serve from its main function; built-in
+// plugins use exactly this package. The wire protocol (protobuf, gRPC over
+// hashicorp/go-plugin) stays internal: plugin authors see only these types.
+package sdk
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// ProtocolVersion is the plugin protocol major version this SDK speaks.
+const ProtocolVersion = 1
+
+// Info describes a plugin: its name, version and the artifact kinds it serves.
+type Info struct {
+	Name    string
+	Version string
+	Kinds   []KindSchema
+	// OpaqueEvidence marks a plugin whose verdicts rest on evidence the host
+	// cannot re-verify (not Sigstore). Policies must pin such plugins.
+	OpaqueEvidence bool
+	// ProtocolVersions is filled by the SDK.
+	ProtocolVersions []int
+}
+
+// KindSchema is the schema of one policy block type, e.g. `blob "x" {…}`.
+type KindSchema struct {
+	Kind        string
+	Description string
+	Attributes  []Attribute
+	Blocks      []NestedBlock
+}
+
+// Attribute types understood by the host.
+const (
+	TypeString     = "string"
+	TypeNumber     = "number"
+	TypeBool       = "bool"
+	TypePath       = "path" // a string resolved against the policy's directory
+	TypeListString = "list(string)"
+	TypeMapString  = "map(string)"
+)
+
+// Attribute is one attribute of a block.
+type Attribute struct {
+	Name        string
+	Type        string
+	Required    bool
+	Description string
+	Example     string
+}
+
+// Nesting says how often a nested block may appear.
+type Nesting int
+
+const (
+	NestingSingle Nesting = iota + 1 // at most once
+	NestingList                      // any number of times
+)
+
+// NestedBlock is a block inside a kind's block, e.g. `attestation {…}`.
+type NestedBlock struct {
+	TypeName    string
+	Nesting     Nesting
+	Required    bool
+	Description string
+	Attributes  []Attribute
+}
+
+// TrustRoot is trust material the host loaded for the run.
+type TrustRoot struct {
+	Name string
+	// TrustedRootJSON is a Sigstore trusted_root.json document (may be empty
+	// for key-only roots).
+	TrustedRootJSON []byte
+	// PublicKeysPEM are trusted signing keys.
+	PublicKeysPEM [][]byte
+}
+
+// Identity is a signer the policy accepts for an artifact. Regular
+// expressions arrive anchored as the policy author meant them.
+type Identity struct {
+	Name             string
+	Issuer           string
+	IssuerRegexp     string
+	Subject          string
+	SubjectRegexp    string
+	Extensions       map[string]string
+	ExtensionRegexps map[string]string
+}
+
+// Request asks a plugin to verify one artifact block.
+type Request struct {
+	Kind string
+	Name string
+	// Attributes is the block decoded by the host with the kind's schema, as
+	// a JSON object. Use Decode to fill a struct.
+	Attributes json.RawMessage
+	Identities []Identity
+	// Require is how many distinct identities must be matched (at least 1).
+	Require int
+	// TrustRoot is the material this artifact is verified against.
+	TrustRoot *TrustRoot
+	// UseKey is set when the artifact must be signed by one of the trust
+	// root's public keys rather than a certificate identity.
+	UseKey    bool
+	Offline   bool
+	Deadline  time.Time
+	PolicyDir string
+}
+
+// Decode unmarshals the block's attributes into v (a pointer to a struct with
+// json tags named like the schema's attributes).
+func (r *Request) Decode(v any) error {
+	if len(r.Attributes) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(r.Attributes, v); err != nil {
+		return fmt.Errorf("%s %q: decoding attributes: %w", r.Kind, r.Name, err)
+	}
+	return nil
+}
+
+// Status is a verdict.
+type Status int
+
+const (
+	StatusUnknown Status = iota
+	StatusPass
+	StatusFail
+	StatusError // could not be checked (network, crash, timeout)
+)
+
+func (s Status) String() string {
+	switch s {
+	case StatusPass:
+		return "pass"
+	case StatusFail:
+		return "fail"
+	case StatusError:
+		return "error"
+	}
+	return "unknown"
+}
+
+// MarshalText makes Status render as its name in JSON.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Check is one step of a verification, in order.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Digest is an artifact digest.
+type Digest struct {
+	Algorithm string `json:"algorithm"`
+	Hex       string `json:"hex"`
+}
+
+func (d Digest) String() string { return d.Algorithm + ":" + d.Hex }
+
+// EvidenceType says how evidence is encoded.
+type EvidenceType int
+
+const (
+	EvidenceUnknown EvidenceType = iota
+	// EvidenceBundle is a Sigstore bundle (v0.1–v0.3) in Bundle.
+	EvidenceBundle
+	// EvidenceDetached is a signature + certificate (+ chain, tlog entry,
+	// RFC 3161 timestamps).
+	EvidenceDetached
+)
+
+// Evidence is Sigstore material a plugin relied on, with the digest it must
+// bind. The host verifies it itself.
+type Evidence struct {
+	Type           EvidenceType
+	MediaType      string
+	Bundle         []byte
+	Signature      []byte
+	CertificatePEM []byte
+	ChainPEM       []byte
+	TlogEntryJSON  []byte
+	RFC3161        [][]byte
+	SubjectDigest  Digest
+	Source         string
+}
+
+// Severity of a diagnostic.
+type Severity int
+
+const (
+	SeverityWarning Severity = iota + 1
+	SeverityError
+)
+
+// Diagnostic is a message from a plugin to the user.
+type Diagnostic struct {
+	Severity Severity
+	Summary  string
+	Detail   string
+}
+
+// Result is a plugin's answer for one artifact.
+type Result struct {
+	Status   Status
+	Checks   []Check
+	Evidence []Evidence
+	// Reason says, on failure, what was expected and what was found.
+	Reason      string
+	Diagnostics []Diagnostic
+	// SubResults are per-part verdicts (e.g. one per platform of an image
+	// index), each reported on its own row.
+	SubResults []SubResult
+}
+
+// SubResult is the verdict on one part of an artifact.
+type SubResult struct {
+	Name     string
+	Status   Status
+	Checks   []Check
+	Evidence []Evidence
+	Reason   string
+}
+
+// Pass records a passing check and returns r for chaining.
+func (r *Result) Pass(name, detail string) *Result {
+	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: detail})
+	return r
+}
+
+// Fail records a failing check, sets the status to fail and the reason.
+func (r *Result) Fail(name, reason string) *Result {
+	r.Checks = append(r.Checks, Check{Name: name, OK: false, Detail: reason})
+	r.Status = StatusFail
+	if r.Reason == "" {
+		r.Reason = reason
+	}
+	return r
+}
+
+// Errorf marks the result as "could not be checked".
+func (r *Result) Errorf(name, format string, args ...any) *Result {
+	reason := fmt.Sprintf(format, args...)
+	r.Checks = append(r.Checks, Check{Name: name, OK: false, Detail: reason})
+	r.Status = StatusError
+	if r.Reason == "" {
+		r.Reason = reason
+	}
+	return r
+}
+
+// Warn adds a warning diagnostic.
+func (r *Result) Warn(summary, detail string) {
+	r.Diagnostics = append(r.Diagnostics, Diagnostic{Severity: SeverityWarning, Summary: summary, Detail: detail})
+}
