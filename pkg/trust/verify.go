@@ -1,0 +1,295 @@
+package trust
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// MaxBundleSize bounds a Sigstore bundle accepted for verification.
+const MaxBundleSize = 32 << 20
+
+// Digest is an artifact digest: algorithm (sha256, sha384, sha512) and hex.
+type Digest struct {
+	Algorithm string
+	Hex       string
+}
+
+func (d Digest) String() string { return d.Algorithm + ":" + d.Hex }
+
+// ParseDigest parses "sha256:<hex>".
+func ParseDigest(s string) (Digest, error) {
+	alg, hx, ok := strings.Cut(s, ":")
+	if !ok {
+		return Digest{}, fmt.Errorf("digest %q: want <algorithm>:<hex>", s)
+	}
+	d := Digest{Algorithm: strings.ToLower(alg), Hex: strings.ToLower(hx)}
+	_, err := d.bytes()
+	return d, err
+}
+
+var digestSizes = map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}
+
+func (d Digest) bytes() ([]byte, error) {
+	size, ok := digestSizes[d.Algorithm]
+	if !ok {
+		return nil, fmt.Errorf("digest algorithm %q is not one of sha256, sha384, sha512", d.Algorithm)
+	}
+	b, err := hex.DecodeString(d.Hex)
+	if err != nil || len(b) != size {
+		return nil, fmt.Errorf("digest %s: want %d hex characters", d, size*2)
+	}
+	return b, nil
+}
+
+// Requirements are the transparency and timestamp evidence a verification
+// demands. Nil thresholds are derived from the trust root the way cosign
+// does for the public-good instance: an SCT when the root has CT logs, a
+// transparency-log entry when it has Rekor logs, and one verified time source.
+type Requirements struct {
+	TlogThreshold      *int
+	SCTThreshold       *int
+	TimestampThreshold *int // RFC 3161 signed timestamps
+	// ObserverThreshold counts integrated times and signed timestamps
+	// together (cosign's default: 1).
+	ObserverThreshold *int
+}
+
+// BundleCheck is one piece of evidence to verify.
+type BundleCheck struct {
+	Bundle []byte
+	// Digest is what the evidence must bind: the message digest of a message
+	// signature, or a subject of an in-toto statement.
+	Digest Digest
+	// Identities: the certificate must match at least one. Ignored when the
+	// check uses keys.
+	Identities []Identity
+	// UseKey verifies with the material's public keys instead of a Fulcio
+	// certificate and identities.
+	UseKey       bool
+	Requirements Requirements
+}
+
+// Outcome is what a successful verification established.
+type Outcome struct {
+	Signer        *Signer
+	Matched       []string // names of the identities the signer matched
+	MediaType     string
+	PredicateType string // for DSSE in-toto evidence
+	TimeSources   []string
+}
+
+// ParseBundle parses Sigstore bundle JSON (v0.1 to v0.3), bounded in size.
+func ParseBundle(data []byte) (*bundle.Bundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
+	}
+	if len(data) == 0 {
+		return nil, errors.New("bundle is empty")
+	}
+	var pb protobundle.Bundle
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &pb); err != nil {
+		return nil, fmt.Errorf("bundle is not valid Sigstore bundle JSON: %w", err)
+	}
+	b, err := bundle.NewBundle(&pb)
+	if err != nil {
+		return nil, fmt.Errorf("invalid bundle: %w", err)
+	}
+	return b, nil
+}
+
+// VerifyBundle verifies a Sigstore bundle against the material: signature,
+// certificate chain or key, transparency-log and timestamp evidence, the
+// digest binding, and the signer identity.
+func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
+	if m == nil {
+		return nil, errors.New("no trust root")
+	}
+	digest, err := c.Digest.bytes()
+	if err != nil {
+		return nil, err
+	}
+	b, err := ParseBundle(c.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	vc, err := b.VerificationContent()
+	if err != nil {
+		return nil, fmt.Errorf("invalid bundle: %w", err)
+	}
+	isCert := vc.Certificate() != nil
+	if c.UseKey {
+		if isCert {
+			return nil, errors.New("bundle is signed with a certificate, but the policy requires a key signature")
+		}
+		if len(m.Keys) == 0 {
+			return nil, fmt.Errorf("trust root %q has no public key", m.Name)
+		}
+		var errs []error
+		for i := range m.Keys {
+			out, err := verifyOnce(m, b, digest, c, &m.Keys[i], false)
+			if err == nil {
+				out.Signer = &Signer{KeyID: m.Keys[i].ID}
+				return out, nil
+			}
+			errs = append(errs, err)
+		}
+		if len(errs) == 1 {
+			return nil, errs[0]
+		}
+		return nil, fmt.Errorf("no trusted key verifies the signature: %w", errors.Join(errs...))
+	}
+	if !isCert {
+		return nil, errors.New("bundle is signed with a public key, but the policy requires a certificate identity (declare a key to accept key signatures)")
+	}
+	if m.TrustedRoot == nil {
+		return nil, fmt.Errorf("trust root %q has no certificate authorities to verify a certificate", m.Name)
+	}
+	if len(c.Identities) == 0 {
+		return nil, errors.New("no identity to verify the certificate against")
+	}
+	for _, id := range c.Identities {
+		if err := id.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return verifyOnce(m, b, digest, c, nil, true)
+}
+
+func verifyOnce(m *Material, b *bundle.Bundle, digest []byte, c BundleCheck, key *PublicKey, isCert bool) (*Outcome, error) {
+	opts, err := verifierOptions(m, c.Requirements, isCert)
+	if err != nil {
+		return nil, err
+	}
+	v, err := verify.NewVerifier(m.trustedMaterial(key), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("building verifier: %w", err)
+	}
+	policyOpts := []verify.PolicyOption{verify.WithoutIdentitiesUnsafe()}
+	if key != nil {
+		policyOpts = []verify.PolicyOption{verify.WithKey()}
+	}
+	res, err := v.Verify(b, verify.NewPolicy(verify.WithArtifactDigest(c.Digest.Algorithm, digest), policyOpts...))
+	if err != nil {
+		return nil, explainVerifyError(err)
+	}
+	out := &Outcome{MediaType: b.GetMediaType()}
+	if res.Statement != nil {
+		out.PredicateType = res.Statement.GetPredicateType()
+	}
+	for _, ts := range res.VerifiedTimestamps {
+		out.TimeSources = append(out.TimeSources, fmt.Sprintf("%s %s", ts.Type, ts.Timestamp.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	if !isCert {
+		return out, nil
+	}
+	if res.Signature == nil || res.Signature.Certificate == nil {
+		return nil, errors.New("verified bundle has no certificate summary")
+	}
+	out.Signer = signerFromSummary(*res.Signature.Certificate)
+	matched, idErr := matchIdentities(c.Identities, out.Signer, *res.Signature.Certificate)
+	if idErr != nil {
+		return nil, idErr
+	}
+	out.Matched = matched
+	return out, nil
+}
+
+// matchIdentities returns the names of every identity the signer matches, or
+// an IdentityError listing expected-vs-found for each when none does. A match
+// is confirmed by sigstore-go's own matcher too.
+func matchIdentities(ids []Identity, s *Signer, sum certificate.Summary) ([]string, error) {
+	var matched []string
+	idErr := &IdentityError{Found: s}
+	for _, id := range ids {
+		mm := id.Match(s)
+		if len(mm) == 0 {
+			sid, err := id.sigstoreIdentity()
+			if err != nil {
+				return nil, fmt.Errorf("identity %q: %w", id.Name, err)
+			}
+			if err := sid.Verify(sum); err != nil {
+				mm = []Mismatch{{Field: "certificate", Expected: "identity " + id.Name, Found: err.Error()}}
+			}
+		}
+		if len(mm) == 0 {
+			matched = append(matched, id.Name)
+			continue
+		}
+		idErr.Identities = append(idErr.Identities, id)
+		idErr.Mismatches = append(idErr.Mismatches, mm)
+	}
+	if len(matched) == 0 {
+		return nil, idErr
+	}
+	return matched, nil
+}
+
+func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.VerifierOption, error) {
+	pick := func(p *int, def int) int {
+		if p != nil {
+			return *p
+		}
+		return def
+	}
+	tlogDefault := 0
+	if m.HasTransparencyLogs() {
+		tlogDefault = 1
+	}
+	sctDefault := 0
+	if isCert && m.HasCTLogs() {
+		sctDefault = 1
+	}
+	tlog := pick(r.TlogThreshold, tlogDefault)
+	sct := pick(r.SCTThreshold, sctDefault)
+	tsa := pick(r.TimestampThreshold, 0)
+	observer := pick(r.ObserverThreshold, 1)
+	var opts []verify.VerifierOption
+	if tlog > 0 {
+		opts = append(opts, verify.WithTransparencyLog(tlog))
+	}
+	if sct > 0 {
+		opts = append(opts, verify.WithSignedCertificateTimestamps(sct))
+	}
+	if tsa > 0 {
+		opts = append(opts, verify.WithSignedTimestamps(tsa))
+	}
+	switch {
+	case observer > 0:
+		opts = append(opts, verify.WithObserverTimestamps(observer))
+	case !isCert:
+		// A key signature with no time evidence demanded: key validity is
+		// not time-bound, so verify at the current time.
+		opts = append(opts, verify.WithCurrentTime())
+	default:
+		return nil, errors.New("a certificate signature needs at least one verified time source (transparency log or timestamp authority)")
+	}
+	return opts, nil
+}
+
+// explainVerifyError keeps sigstore-go's message but names the stage.
+func explainVerifyError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "artifact digest") || strings.Contains(msg, "provided artifact digests do not match") || strings.Contains(msg, "subject digest"):
+		return fmt.Errorf("digest binding: %w", err)
+	case strings.Contains(msg, "transparency log") || strings.Contains(msg, "tlog"):
+		return fmt.Errorf("transparency log: %w", err)
+	case strings.Contains(msg, "signed certificate timestamp") || strings.Contains(msg, "SCT"):
+		return fmt.Errorf("certificate transparency: %w", err)
+	case strings.Contains(msg, "timestamp"):
+		return fmt.Errorf("timestamps: %w", err)
+	case strings.Contains(msg, "certificate"):
+		return fmt.Errorf("certificate: %w", err)
+	case strings.Contains(msg, "signature"):
+		return fmt.Errorf("signature: %w", err)
+	}
+	return err
+}
