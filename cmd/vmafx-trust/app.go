@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+
+	"github.com/vmafx/vmafx-trust/internal/host"
+	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/internal/report"
+	"github.com/vmafx/vmafx-trust/internal/trustroot"
+)
+
+func newApp() *cli.App {
+	name := "vmafx-trust"
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		name = "kubectl vmafx-trust"
+	}
+	return &cli.App{
+		Name:                 name,
+		Usage:                "verify a software release against declared Sigstore signer identities",
+		Version:              version,
+		EnableBashCompletion: true,
+		// urfave/cli's default handler calls os.Exit, skipping deferred
+		// cleanup; exit codes are handled in run() instead.
+		ExitErrHandler: func(*cli.Context, error) {},
+		Commands: []*cli.Command{
+			checkCommand(),
+			policyCommand(),
+			pluginsCommand(),
+			trustedRootCommand(),
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(c.App.Writer, "vmafx-trust %s (plugin protocol %d, %s)\n", version, 1, runtime.Version())
+					return nil
+				},
+			},
+		},
+	}
+}
+
+var runFlags = []cli.Flag{
+	&cli.StringSliceFlag{Name: "var", Usage: "set a policy variable: --var name=value (repeatable)"},
+	&cli.StringSliceFlag{Name: "var-file", Usage: "read policy variables from an HCL file (repeatable)"},
+	&cli.BoolFlag{Name: "offline", Usage: "make no network requests: trust roots from cache or files only", EnvVars: []string{"VMAFX_TRUST_OFFLINE"}},
+	&cli.StringFlag{Name: "cache-dir", Usage: "TUF cache directory (default: the user cache dir)", EnvVars: []string{"VMAFX_TRUST_CACHE_DIR"}},
+}
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "verify every artifact a policy declares",
+		ArgsUsage: "[POLICY] (default policy.hcl)",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "artifacts verified concurrently"},
+			&cli.DurationFlag{Name: "timeout", Value: host.DefaultTimeout, Usage: "time limit for one artifact"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check of every artifact"},
+		}, runFlags...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return exitf(report.ExitUsage, "check takes one policy file, got %d arguments", c.NArg())
+			}
+			file := c.Args().First()
+			if file == "" {
+				file = "policy.hcl"
+			}
+			format := c.String("format")
+			if format != "text" && format != "json" {
+				return exitf(report.ExitUsage, "--format %q: want text or json", format)
+			}
+			return runCheck(c.Context, c.App.Writer, c.App.ErrWriter, checkConfig{
+				file: file, format: format, jobs: c.Int("jobs"), timeout: c.Duration("timeout"), verbose: c.Bool("verbose"),
+				inputs:  policy.Inputs{Env: os.Environ(), VarFiles: c.StringSlice("var-file"), Vars: c.StringSlice("var")},
+				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"),
+			})
+		},
+	}
+}
+
+type checkConfig struct {
+	file     string
+	format   string
+	jobs     int
+	timeout  time.Duration
+	verbose  bool
+	inputs   policy.Inputs
+	offline  bool
+	cacheDir string
+}
+
+// session is a run's plugins; Close kills them.
+type session struct {
+	plugins *host.Set
+}
+
+func (s *session) Close() { s.plugins.Kill() }
+
+// startPlugins launches the built-ins and every plugin on the plugin path.
+func startPlugins(ctx context.Context) (*session, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("locating own executable: %w", err)
+	}
+	var sources []host.Source
+	for _, name := range sortedBuiltins() {
+		sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
+	}
+	sources = append(sources, host.Discover(host.PluginDirs())...)
+	set, errs := host.LaunchAll(ctx, sources)
+	s := &session{plugins: set}
+	if len(errs) > 0 {
+		s.Close()
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return nil, fmt.Errorf("%s", strings.Join(msgs, "\n"))
+	}
+	return s, nil
+}
+
+func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inputs) (*policy.Policy, *session, error) {
+	f, diags := policy.Load(file)
+	if diags.HasErrors() {
+		writeDiags(errw, f, diags)
+		return nil, nil, exitf(report.ExitUsage, "")
+	}
+	s, err := startPlugins(ctx)
+	if err != nil {
+		return nil, nil, exitf(report.ExitUnchecked, "%v", err)
+	}
+	pol, diags := policy.Decode(f, s.plugins.Schemas(), in)
+	if len(diags) > 0 {
+		writeDiags(errw, f, diags)
+	}
+	if diags.HasErrors() {
+		s.Close()
+		return nil, nil, exitf(report.ExitUsage, "")
+	}
+	return pol, s, nil
+}
+
+func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
+	pol, s, err := loadPolicy(ctx, errw, cfg.file, cfg.inputs)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	roots := host.LoadRoots(ctx, pol, trustroot.Options{Offline: cfg.offline, CacheDir: cfg.cacheDir})
+	if err := s.plugins.Configure(ctx, roots.Wire); err != nil {
+		return exitf(report.ExitUnchecked, "%v", err)
+	}
+	results := host.Run(ctx, pol, s.plugins, roots, host.Options{Jobs: cfg.jobs, Timeout: cfg.timeout, Offline: cfg.offline})
+	switch cfg.format {
+	case "json":
+		err = report.JSON(out, cfg.file, version, results, time.Now())
+	default:
+		err = report.Text(out, results, report.TextOptions{Color: isTerminal(out), Verbose: cfg.verbose})
+	}
+	if err != nil {
+		return exitf(report.ExitUnchecked, "writing report: %v", err)
+	}
+	if ctx.Err() != nil {
+		return exitf(report.ExitUnchecked, "interrupted")
+	}
+	if code := report.Summarize(results).ExitCode; code != report.ExitOK {
+		return exitf(code, "")
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd()) && os.Getenv("NO_COLOR") == ""
+}
+
+func writeDiags(w io.Writer, f *policy.File, diags hcl.Diagnostics) {
+	width := uint(100)
+	dw := hcl.NewDiagnosticTextWriter(w, f.Files(), width, isTerminal(w))
+	_ = dw.WriteDiagnostics(diags)
+}
+
+func policyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "policy",
+		Usage: "validate or format policies",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "validate",
+				Usage:     "check a policy (syntax, schema, references, variables) without verifying anything",
+				ArgsUsage: "[POLICY]",
+				Flags:     runFlags,
+				Action: func(c *cli.Context) error {
+					file := c.Args().First()
+					if file == "" {
+						file = "policy.hcl"
+					}
+					pol, s, err := loadPolicy(c.Context, c.App.ErrWriter, file, policy.Inputs{Env: os.Environ(), VarFiles: c.StringSlice("var-file"), Vars: c.StringSlice("var")})
+					if err != nil {
+						return err
+					}
+					s.Close()
+					fmt.Fprintf(c.App.Writer, "%s: valid (%d artifacts, %d identities, %d trust roots)\n", file, len(pol.Artifacts), len(pol.Identities), len(pol.TrustRoots))
+					return nil
+				},
+			},
+			{
+				Name:      "fmt",
+				Usage:     "rewrite policies in canonical HCL style",
+				ArgsUsage: "[POLICY…]",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if a file is not formatted"},
+					&cli.BoolFlag{Name: "diff", Usage: "print the formatted file instead of writing it"},
+				},
+				Action: func(c *cli.Context) error {
+					files := c.Args().Slice()
+					if len(files) == 0 {
+						files = []string{"policy.hcl"}
+					}
+					unformatted := 0
+					for _, file := range files {
+						changed, err := formatFile(c.App.Writer, file, c.Bool("check"), c.Bool("diff"))
+						if err != nil {
+							return exitf(report.ExitUsage, "%v", err)
+						}
+						if changed {
+							unformatted++
+							fmt.Fprintln(c.App.ErrWriter, file)
+						}
+					}
+					if c.Bool("check") && unformatted > 0 {
+						return exitf(report.ExitFailed, "%d file(s) need formatting", unformatted)
+					}
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func formatFile(out io.Writer, file string, check, diff bool) (bool, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return false, err
+	}
+	if _, diags := hclwriteParse(src, file); diags.HasErrors() {
+		return false, fmt.Errorf("%s: %s", file, diags.Error())
+	}
+	formatted := hclwrite.Format(src)
+	changed := string(formatted) != string(src)
+	switch {
+	case diff:
+		_, err = out.Write(formatted)
+	case check || !changed:
+	default:
+		err = os.WriteFile(file, formatted, 0o644)
+	}
+	return changed, err
+}
+
+func hclwriteParse(src []byte, file string) (*hclwrite.File, hcl.Diagnostics) {
+	return hclwrite.ParseConfig(src, file, hcl.InitialPos)
+}

@@ -1,0 +1,82 @@
+// Command vmafx-trust verifies a software release against a policy of
+// declared signer identities. It is also a kubectl plugin and accepts
+// cosign's verify command lines.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vmafx/vmafx-trust/internal/report"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/plugins/blob"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// servePluginArg is the hidden first argument with which the host re-executes
+// itself to serve a built-in plugin.
+const servePluginArg = "__serve-plugin"
+
+// builtins are the verifier plugins shipped inside this binary. Only this
+// package wires them in; the host receives them as a list.
+func builtins() map[string]func() sdk.Verifier {
+	return map[string]func() sdk.Verifier{
+		"blob": func() sdk.Verifier { return blob.New() },
+	}
+}
+
+func main() {
+	if len(os.Args) >= 3 && os.Args[1] == servePluginArg {
+		newVerifier, ok := builtins()[os.Args[2]]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "vmafx-trust: no built-in plugin %q\n", os.Args[2])
+			os.Exit(report.ExitUsage)
+		}
+		sdk.Serve(newVerifier())
+		return
+	}
+	os.Exit(run(os.Args))
+}
+
+// run executes the CLI and returns the exit code. Cleanup (killing plugins)
+// happens in the commands' defers before run returns: nothing calls os.Exit
+// while plugins are alive.
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp()
+	err := app.RunContext(ctx, reorderArgs(app, args))
+	if err == nil {
+		return report.ExitOK
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, "vmafx-trust:", msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintln(os.Stderr, "vmafx-trust:", err)
+	return report.ExitUsage
+}
+
+type exitCoder interface{ ExitCode() int }
+
+// exitError carries an exit code; an empty message prints nothing.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+func (e *exitError) ExitCode() int { return e.code }
+
+func exitf(code int, format string, args ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+}

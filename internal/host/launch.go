@@ -1,0 +1,356 @@
+// Package host runs a policy: it launches verifier plugins out of process,
+// decodes the policy with their schemas, loads trust material once, schedules
+// verifications concurrently and re-verifies every piece of evidence a plugin
+// returns. It knows no artifact format and imports no plugin.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+)
+
+// PluginPrefix is the file name prefix of custom plugins on the plugin path.
+const PluginPrefix = "vmafx-trust-plugin-"
+
+// PluginPathEnv lists extra plugin directories (os.PathListSeparator-separated).
+const PluginPathEnv = "VMAFX_TRUST_PLUGIN_PATH"
+
+// Source says how to start one plugin.
+type Source struct {
+	// Name is how messages refer to the plugin before it has described
+	// itself: the built-in's name or the executable's file name.
+	Name    string
+	Builtin bool
+	// Command returns a fresh command that serves the plugin.
+	Command func() *exec.Cmd
+	Path    string // executable, for custom plugins
+}
+
+// Builtin makes a Source for a built-in plugin served by re-executing the
+// host binary with args.
+func Builtin(name, executable string, args ...string) Source {
+	return Source{Name: name, Builtin: true, Path: executable, Command: func() *exec.Cmd {
+		return exec.Command(executable, args...)
+	}}
+}
+
+// External makes a Source for a plugin executable.
+func External(path string) Source {
+	return Source{Name: strings.TrimPrefix(filepath.Base(path), PluginPrefix), Path: path, Command: func() *exec.Cmd {
+		return exec.Command(path)
+	}}
+}
+
+// PluginDirs returns the plugin search path in order: $VMAFX_TRUST_PLUGIN_PATH,
+// the user config dir, then the directory of the running binary.
+func PluginDirs() []string {
+	var dirs []string
+	if p := os.Getenv(PluginPathEnv); p != "" {
+		dirs = append(dirs, filepath.SplitList(p)...)
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		dirs = append(dirs, filepath.Join(d, "vmafx-trust", "plugins"))
+	}
+	if exe, err := os.Executable(); err == nil {
+		dirs = append(dirs, filepath.Dir(exe))
+	}
+	return dirs
+}
+
+// Discover finds custom plugin executables named vmafx-trust-plugin-* in dirs;
+// the first of a name wins.
+func Discover(dirs []string) []Source {
+	seen := map[string]bool{}
+	var out []Source
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		names := make([]string, 0, len(entries))
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if !strings.HasPrefix(n, PluginPrefix) || seen[n] {
+				continue
+			}
+			p := filepath.Join(dir, n)
+			st, err := os.Stat(p)
+			if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+				continue
+			}
+			seen[n] = true
+			out = append(out, External(p))
+		}
+	}
+	return out
+}
+
+// Plugin is a launched, described plugin.
+type Plugin struct {
+	Source Source
+	Info   sdk.Info
+	client *goplugin.Client
+	rpc    sdk.Client
+	stderr *tailBuffer
+}
+
+// Name is the name the plugin described itself with.
+func (p *Plugin) Name() string {
+	if p.Info.Name != "" {
+		return p.Info.Name
+	}
+	return p.Source.Name
+}
+
+// Kill stops the plugin process.
+func (p *Plugin) Kill() {
+	if p.client != nil {
+		p.client.Kill()
+	}
+}
+
+// Exited reports whether the plugin process is gone.
+func (p *Plugin) Exited() bool { return p.client == nil || p.client.Exited() }
+
+// exitedWithin waits up to d for the plugin process to be gone: a crash is
+// seen by the gRPC client a moment before go-plugin reaps the process.
+func (p *Plugin) exitedWithin(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for !p.Exited() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// Pid is the plugin's process id, or 0.
+func (p *Plugin) Pid() int {
+	if p.client == nil {
+		return 0
+	}
+	if rc := p.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
+// StderrTail is the end of what the plugin wrote to stderr.
+func (p *Plugin) StderrTail() string { return strings.TrimSpace(p.stderr.String()) }
+
+// LaunchError says a plugin could not be started or described.
+type LaunchError struct {
+	Plugin string
+	Path   string
+	Err    error
+	Stderr string
+}
+
+func (e *LaunchError) Error() string {
+	msg := fmt.Sprintf("plugin %q (%s): %v", e.Plugin, e.Path, e.Err)
+	if e.Stderr != "" {
+		msg += "\n  plugin stderr: " + strings.ReplaceAll(e.Stderr, "\n", "\n  ")
+	}
+	return msg
+}
+
+func (e *LaunchError) Unwrap() error { return e.Err }
+
+// StartTimeout bounds a plugin's handshake.
+const StartTimeout = 20 * time.Second
+
+// Launch starts one plugin, performs the handshake and asks it to describe
+// itself.
+func Launch(ctx context.Context, src Source) (*Plugin, error) {
+	cmd := src.Command()
+	setParentDeathSignal(cmd)
+	p := &Plugin{Source: src, stderr: newTailBuffer(8 << 10)}
+	p.client = goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.PluginSet(),
+		Cmd:              cmd,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		Stderr:           p.stderr,
+		SyncStderr:       nil,
+		StartTimeout:     StartTimeout,
+		GRPCDialOptions:  sdk.GRPCDialOptions(),
+		Logger:           hclog.NewNullLogger(),
+	})
+	fail := func(err error) (*Plugin, error) {
+		p.client.Kill()
+		return nil, &LaunchError{Plugin: src.Name, Path: src.Path, Err: explainLaunch(err), Stderr: p.StderrTail()}
+	}
+	rpc, err := p.client.Client()
+	if err != nil {
+		return fail(err)
+	}
+	raw, err := rpc.Dispense(sdk.PluginName)
+	if err != nil {
+		return fail(err)
+	}
+	c, ok := raw.(sdk.Client)
+	if !ok {
+		return fail(errors.New("plugin did not dispense a verifier"))
+	}
+	p.rpc = c
+	dctx, cancel := context.WithTimeout(ctx, StartTimeout)
+	defer cancel()
+	info, err := c.Describe(dctx)
+	if err != nil {
+		return fail(fmt.Errorf("describe: %w", err))
+	}
+	if !supports(info.ProtocolVersions, sdk.ProtocolVersion) {
+		return fail(fmt.Errorf("plugin speaks protocol versions %v, this vmafx-trust speaks %d: install a plugin release built for protocol %d", info.ProtocolVersions, sdk.ProtocolVersion, sdk.ProtocolVersion))
+	}
+	if info.Name == "" || len(info.Kinds) == 0 {
+		return fail(errors.New("plugin described no name or no artifact kinds"))
+	}
+	p.Info = info
+	return p, nil
+}
+
+func supports(vs []int, v int) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func explainLaunch(err error) error {
+	msg := err.Error()
+	lower := strings.ToLower(msg)
+	switch {
+	case strings.Contains(lower, "incompatible api version"):
+		return fmt.Errorf("speaks another plugin protocol version (%s); this vmafx-trust speaks protocol %d: install a plugin release built for protocol %d", msg, sdk.ProtocolVersion, sdk.ProtocolVersion)
+	case strings.Contains(lower, "unrecognized remote plugin message"):
+		return fmt.Errorf("broke the handshake by writing to stdout before it (plugins must log to stderr only): %s", msg)
+	case strings.Contains(msg, "plugin exited before we could connect"):
+		return fmt.Errorf("exited during start-up (see its stderr below): %w", err)
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return fmt.Errorf("did not complete the handshake within %s: %w", StartTimeout, err)
+	}
+	return err
+}
+
+// Set is the plugins of a run, by artifact kind.
+type Set struct {
+	Plugins []*Plugin
+	byKind  map[string]*Plugin
+}
+
+// LaunchAll starts every source concurrently. Plugins that fail to start are
+// reported in errs; the others are returned. Two plugins serving the same
+// kind is an error (the earlier source keeps the kind).
+func LaunchAll(ctx context.Context, sources []Source) (*Set, []error) {
+	plugins := make([]*Plugin, len(sources))
+	errs := make([]error, len(sources))
+	var wg sync.WaitGroup
+	for i, src := range sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			plugins[i], errs[i] = Launch(ctx, src)
+		}()
+	}
+	wg.Wait()
+	set := &Set{byKind: map[string]*Plugin{}}
+	var out []error
+	for i, p := range plugins {
+		if errs[i] != nil {
+			out = append(out, errs[i])
+			continue
+		}
+		set.Plugins = append(set.Plugins, p)
+		for _, k := range p.Info.Kinds {
+			if prev, dup := set.byKind[k.Kind]; dup {
+				out = append(out, fmt.Errorf("plugin %q (%s) and plugin %q (%s) both serve artifact kind %q; remove one from the plugin path", prev.Name(), prev.Source.Path, p.Name(), p.Source.Path, k.Kind))
+				continue
+			}
+			set.byKind[k.Kind] = p
+		}
+	}
+	return set, out
+}
+
+// ForKind returns the plugin serving kind.
+func (s *Set) ForKind(kind string) *Plugin { return s.byKind[kind] }
+
+// Find returns the plugin with the given name.
+func (s *Set) Find(name string) *Plugin {
+	for _, p := range s.Plugins {
+		if p.Name() == name || p.Source.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Schemas returns every kind's schema.
+func (s *Set) Schemas() map[string]sdk.KindSchema {
+	out := map[string]sdk.KindSchema{}
+	for _, p := range s.Plugins {
+		for _, k := range p.Info.Kinds {
+			if s.byKind[k.Kind] == p {
+				out[k.Kind] = k
+			}
+		}
+	}
+	return out
+}
+
+// Kill stops every plugin process and waits for them to exit.
+func (s *Set) Kill() {
+	if s == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, p := range s.Plugins {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.Kill() }()
+	}
+	wg.Wait()
+}
+
+// tailBuffer keeps the last n bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	n   int
+	buf []byte
+}
+
+func newTailBuffer(n int) *tailBuffer { return &tailBuffer{n: n} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.n {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.n:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

@@ -1,0 +1,281 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/pkg/trust"
+)
+
+// Options tune a run.
+type Options struct {
+	Jobs    int           // concurrent verifications; <1 means 1
+	Timeout time.Duration // per artifact; 0 means DefaultTimeout
+	Offline bool
+}
+
+// DefaultTimeout bounds one artifact's verification.
+const DefaultTimeout = 5 * time.Minute
+
+// Result is the final verdict on one artifact (or one part of it).
+type Result struct {
+	Kind       string           `json:"kind"`
+	Name       string           `json:"name"`
+	Part       string           `json:"part,omitempty"`
+	Plugin     string           `json:"plugin"`
+	Status     sdk.Status       `json:"status"`
+	Signer     string           `json:"signer,omitempty"`
+	SignerInfo *trust.Signer    `json:"signer_details,omitempty"`
+	Reason     string           `json:"reason,omitempty"`
+	Checks     []sdk.Check      `json:"checks"`
+	Evidence   []EvidenceReport `json:"evidence,omitempty"`
+	Warnings   []string         `json:"warnings,omitempty"`
+	DurationMS int64            `json:"duration_ms"`
+}
+
+// ID is "kind.name" or "kind.name[part]".
+func (r *Result) ID() string {
+	id := r.Kind + "." + r.Name
+	if r.Part != "" {
+		id += "[" + r.Part + "]"
+	}
+	return id
+}
+
+// EvidenceReport is what the host established about one piece of evidence.
+type EvidenceReport struct {
+	Source        string   `json:"source,omitempty"`
+	MediaType     string   `json:"media_type,omitempty"`
+	SubjectDigest string   `json:"subject_digest"`
+	Verified      bool     `json:"verified"`
+	Signer        string   `json:"signer,omitempty"`
+	Matched       []string `json:"matched_identities,omitempty"`
+	PredicateType string   `json:"predicate_type,omitempty"`
+	TimeSources   []string `json:"time_sources,omitempty"`
+	Error         string   `json:"error,omitempty"`
+}
+
+// Run verifies every artifact of the policy with the plugins, using the
+// loaded trust material, and returns results in policy order.
+func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, opts Options) []*Result {
+	jobs := max(opts.Jobs, 1)
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	results := make([][]*Result, len(pol.Artifacts))
+	// A pool of workers takes artifacts in policy order.
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(jobs, max(len(pol.Artifacts), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = runOne(ctx, pol, pol.Artifacts[i], plugins, roots, opts, timeout)
+			}
+		}()
+	}
+	for i := range pol.Artifacts {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var out []*Result
+	for _, rs := range results {
+		out = append(out, rs...)
+	}
+	return out
+}
+
+func runOne(ctx context.Context, pol *policy.Policy, a *policy.Artifact, plugins *Set, roots *Roots, opts Options, timeout time.Duration) []*Result {
+	if err := ctx.Err(); err != nil {
+		return []*Result{errorResult(a, "", "not run: interrupted")}
+	}
+	start := time.Now()
+	if re, broken := roots.Broken[a.TrustRoot]; broken {
+		r := errorResult(a, "", re.Err.Error())
+		if !re.Unavailable {
+			r.Status = sdk.StatusFail
+		}
+		return []*Result{r}
+	}
+	rs := verifyArtifact(ctx, a, plugins.ForKind(a.Kind), roots.Materials[a.TrustRoot], pol.Dir, opts.Offline, timeout)
+	for _, r := range rs {
+		r.DurationMS = time.Since(start).Milliseconds()
+	}
+	return rs
+}
+
+func errorResult(a *policy.Artifact, plugin, reason string) *Result {
+	return &Result{Kind: a.Kind, Name: a.Name, Plugin: plugin, Status: sdk.StatusError, Reason: reason, Checks: []sdk.Check{}}
+}
+
+func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust.Material, policyDir string, offline bool, timeout time.Duration) []*Result {
+	if p == nil {
+		return []*Result{errorResult(a, "", fmt.Sprintf("no plugin serves artifact kind %q", a.Kind))}
+	}
+	if m == nil {
+		return []*Result{errorResult(a, p.Name(), fmt.Sprintf("trust root %q was not loaded", a.TrustRoot))}
+	}
+	attrs, err := json.Marshal(a.Attributes)
+	if err != nil {
+		return []*Result{errorResult(a, p.Name(), "encoding attributes: "+err.Error())}
+	}
+	deadline := time.Now().Add(timeout)
+	vctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	req := &sdk.Request{
+		Kind: a.Kind, Name: a.Name, Attributes: attrs, Require: a.Require,
+		TrustRoot: &sdk.TrustRoot{Name: a.TrustRoot}, UseKey: a.UseKey,
+		Offline: offline, Deadline: deadline, PolicyDir: policyDir,
+	}
+	for _, id := range a.Identities {
+		req.Identities = append(req.Identities, sdk.Identity(id))
+	}
+	res, err := p.rpc.Verify(vctx, req)
+	if err != nil {
+		reason := fmt.Sprintf("plugin %q failed: %v", p.Name(), err)
+		switch {
+		case vctx.Err() == context.DeadlineExceeded:
+			reason = fmt.Sprintf("plugin %q did not answer within %s", p.Name(), timeout)
+		case ctx.Err() != nil:
+			reason = "interrupted"
+		case p.exitedWithin(time.Second):
+			reason = fmt.Sprintf("plugin %q crashed", p.Name())
+			if tail := p.StderrTail(); tail != "" {
+				reason += ": " + lastLine(tail)
+			}
+		}
+		return []*Result{errorResult(a, p.Name(), reason)}
+	}
+	if len(res.SubResults) == 0 {
+		return []*Result{finalize(a, p, m, "", res.Status, res.Checks, res.Evidence, res.Reason, res.Diagnostics)}
+	}
+	var out []*Result
+	for _, s := range res.SubResults {
+		out = append(out, finalize(a, p, m, s.Name, s.Status, s.Checks, s.Evidence, s.Reason, nil))
+	}
+	// The whole artifact's own verdict, when it is not a pass, is a row too.
+	if res.Status != sdk.StatusPass {
+		out = append(out, finalize(a, p, m, "", res.Status, res.Checks, res.Evidence, res.Reason, res.Diagnostics))
+	}
+	return out
+}
+
+// finalize combines the plugin's verdict with the host's own verification of
+// the evidence: a pass needs both.
+func finalize(a *policy.Artifact, p *Plugin, m *trust.Material, part string, status sdk.Status, checks []sdk.Check, evidence []sdk.Evidence, reason string, diags []sdk.Diagnostic) *Result {
+	r := &Result{Kind: a.Kind, Name: a.Name, Part: part, Plugin: p.Name(), Status: status, Reason: reason, Checks: append([]sdk.Check{}, checks...)}
+	for _, d := range diags {
+		if d.Severity == sdk.SeverityWarning {
+			r.Warnings = append(r.Warnings, strings.TrimSpace(d.Summary+" "+d.Detail))
+		}
+	}
+	switch status {
+	case sdk.StatusPass:
+	case sdk.StatusFail, sdk.StatusError:
+		if r.Reason == "" {
+			r.Reason = "plugin gave no reason"
+		}
+		return r
+	default:
+		r.Status = sdk.StatusError
+		r.Reason = fmt.Sprintf("plugin %q returned an unknown status", p.Name())
+		return r
+	}
+	if p.Info.OpaqueEvidence {
+		return failHost(r, "host verification", fmt.Sprintf("plugin %q returns opaque evidence, which this host cannot verify; opaque plugins must be pinned by sha256 in the policy", p.Name()))
+	}
+	if len(evidence) == 0 {
+		return failHost(r, "host verification", fmt.Sprintf("plugin %q answered pass but returned no evidence to verify", p.Name()))
+	}
+	matched := map[string]bool{}
+	for i, ev := range evidence {
+		rep, out, err := verifyEvidence(m, a, ev)
+		r.Evidence = append(r.Evidence, rep)
+		if err != nil {
+			return failHost(r, "host verification", fmt.Sprintf("evidence %d (%s): %v", i+1, sourceOf(ev), err))
+		}
+		for _, n := range out.Matched {
+			matched[n] = true
+		}
+		if r.SignerInfo == nil {
+			r.SignerInfo = out.Signer
+			r.Signer = out.Signer.String()
+		}
+	}
+	if !a.UseKey && len(matched) < a.Require {
+		names := make([]string, 0, len(matched))
+		for n := range matched {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return failHost(r, "identities", fmt.Sprintf("require = %d identities, but the evidence matched %d (%s)", a.Require, len(matched), strings.Join(names, ", ")))
+	}
+	r.Checks = append(r.Checks, sdk.Check{Name: "host verification", OK: true, Detail: fmt.Sprintf("%d piece(s) of evidence verified against trust root %q", len(evidence), a.TrustRoot)})
+	r.Reason = ""
+	return r
+}
+
+func failHost(r *Result, check, reason string) *Result {
+	r.Status = sdk.StatusFail
+	r.Reason = reason
+	r.Checks = append(r.Checks, sdk.Check{Name: check, OK: false, Detail: reason})
+	return r
+}
+
+func sourceOf(ev sdk.Evidence) string {
+	if ev.Source != "" {
+		return ev.Source
+	}
+	return "unnamed"
+}
+
+func verifyEvidence(m *trust.Material, a *policy.Artifact, ev sdk.Evidence) (EvidenceReport, *trust.Outcome, error) {
+	rep := EvidenceReport{Source: ev.Source, MediaType: ev.MediaType, SubjectDigest: ev.SubjectDigest.String()}
+	fail := func(err error) (EvidenceReport, *trust.Outcome, error) {
+		rep.Error = err.Error()
+		return rep, nil, err
+	}
+	if ev.SubjectDigest.Algorithm == "" || ev.SubjectDigest.Hex == "" {
+		return fail(errors.New("no subject digest to bind"))
+	}
+	var bundleJSON []byte
+	switch ev.Type {
+	case sdk.EvidenceBundle:
+		bundleJSON = ev.Bundle
+	case sdk.EvidenceDetached:
+		return fail(errors.New("detached signature evidence is not supported by this host yet; return a Sigstore bundle"))
+	default:
+		return fail(fmt.Errorf("unknown evidence type %d", ev.Type))
+	}
+	out, err := trust.VerifyBundle(m, trust.BundleCheck{
+		Bundle:     bundleJSON,
+		Digest:     trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex},
+		Identities: a.Identities,
+		UseKey:     a.UseKey,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	rep.Verified = true
+	rep.Signer = out.Signer.String()
+	rep.Matched = out.Matched
+	rep.PredicateType = out.PredicateType
+	rep.TimeSources = out.TimeSources
+	return rep, out, nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

@@ -1,0 +1,150 @@
+// Package report renders run results: a text table for people and a
+// versioned JSON document for machines.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vmafx/vmafx-trust/internal/host"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+)
+
+// SchemaVersion is the version of the JSON report; it changes only when a
+// field changes meaning or disappears (new fields may be added).
+const SchemaVersion = 1
+
+// Summary counts results by status.
+type Summary struct {
+	Total    int `json:"total"`
+	Passed   int `json:"passed"`
+	Failed   int `json:"failed"`
+	Errored  int `json:"errored"`
+	ExitCode int `json:"exit_code"`
+}
+
+// Exit codes.
+const (
+	ExitOK        = 0 // all verified
+	ExitFailed    = 1 // some artifact failed verification
+	ExitUsage     = 2 // usage or policy error, nothing run
+	ExitUnchecked = 3 // some artifact could not be checked, none failed
+)
+
+// Summarize counts results and derives the exit code.
+func Summarize(results []*host.Result) Summary {
+	s := Summary{Total: len(results)}
+	for _, r := range results {
+		switch r.Status {
+		case sdk.StatusPass:
+			s.Passed++
+		case sdk.StatusFail:
+			s.Failed++
+		default:
+			s.Errored++
+		}
+	}
+	switch {
+	case s.Failed > 0:
+		s.ExitCode = ExitFailed
+	case s.Errored > 0:
+		s.ExitCode = ExitUnchecked
+	}
+	return s
+}
+
+// Document is the JSON report.
+type Document struct {
+	SchemaVersion int            `json:"schema_version"`
+	Tool          string         `json:"tool"`
+	ToolVersion   string         `json:"tool_version"`
+	Policy        string         `json:"policy"`
+	GeneratedAt   time.Time      `json:"generated_at"`
+	Summary       Summary        `json:"summary"`
+	Results       []*host.Result `json:"results"`
+}
+
+// JSON writes the versioned JSON report.
+func JSON(w io.Writer, policyFile, toolVersion string, results []*host.Result, now time.Time) error {
+	if results == nil {
+		results = []*host.Result{}
+	}
+	doc := Document{
+		SchemaVersion: SchemaVersion, Tool: "vmafx-trust", ToolVersion: toolVersion, Policy: policyFile,
+		GeneratedAt: now.UTC(), Summary: Summarize(results), Results: results,
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// TextOptions tune the text report.
+type TextOptions struct {
+	Color   bool // ANSI colours (only on a terminal)
+	Verbose bool // every check of every artifact
+}
+
+// Text writes a table: artifact, kind, status, signer, reason.
+func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ARTIFACT\tKIND\tSTATUS\tSIGNER\tREASON")
+	for _, r := range results {
+		name := r.Name
+		if r.Part != "" {
+			name += " [" + r.Part + "]"
+		}
+		signer := r.Signer
+		if signer == "" {
+			signer = "-"
+		}
+		reason := oneLine(r.Reason)
+		if reason == "" {
+			reason = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, r.Kind, status(r.Status, opts.Color), signer, reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range results {
+		for _, warn := range r.Warnings {
+			fmt.Fprintf(w, "warning: %s: %s\n", r.ID(), warn)
+		}
+		if !opts.Verbose && r.Status == sdk.StatusPass {
+			continue
+		}
+		if opts.Verbose || r.Status != sdk.StatusPass {
+			fmt.Fprintf(w, "\n%s (%s):\n", r.ID(), r.Status)
+			for _, c := range r.Checks {
+				mark := "ok  "
+				if !c.OK {
+					mark = "FAIL"
+				}
+				fmt.Fprintf(w, "  %s %-18s %s\n", mark, c.Name, oneLine(c.Detail))
+			}
+		}
+	}
+	s := Summarize(results)
+	fmt.Fprintf(w, "\nsummary: %d artifact(s): %d verified, %d failed, %d could not be checked\n", s.Total, s.Passed, s.Failed, s.Errored)
+	return nil
+}
+
+func status(s sdk.Status, color bool) string {
+	word := map[sdk.Status]string{sdk.StatusPass: "PASS", sdk.StatusFail: "FAIL", sdk.StatusError: "ERROR"}[s]
+	if word == "" {
+		word = "ERROR"
+	}
+	if !color {
+		return word
+	}
+	code := map[string]string{"PASS": "32", "FAIL": "31", "ERROR": "33"}[word]
+	return "\x1b[" + code + "m" + word + "\x1b[0m"
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
