@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -46,6 +48,8 @@ func functions(dir string) map[string]function.Function {
 		"sha256":        sha256Func,
 		"file":          fileFunc(dir),
 		"startswith":    startsWithFunc,
+		"can":           tryfunc.CanFunc,
+		"try":           tryfunc.TryFunc,
 	}
 }
 

@@ -283,3 +283,20 @@ func processAlive(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i >= 0 && !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
+
+func TestPluginPastItsDeadlineErrors(t *testing.T) {
+	plugins := pluginDir(t, "slow")
+	policy := stubPolicy(t, "slowstub \"forever\" {\n}\n")
+	start := time.Now()
+	res := runCLI(t, []string{"VMAFX_TRUST_PLUGIN_PATH=" + plugins}, "check", policy, "--timeout", "500ms", "--format", "json")
+	if res.code != 3 {
+		t.Fatalf("exit %d, want 3: %s %s", res.code, res.stdout, res.stderr)
+	}
+	rep := parseReport(t, res)
+	if len(rep.Results) != 1 || rep.Results[0].Status != "error" || !strings.Contains(rep.Results[0].Reason, "did not answer within 500ms") {
+		t.Errorf("results %+v", rep.Results)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("run took %s despite a 500ms deadline", d)
+	}
+}

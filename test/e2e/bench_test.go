@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/host"
+)
+
+// BenchmarkPluginStartup launches every built-in plugin out of process (the
+// host binary re-executing itself), completes the go-plugin handshake and
+// Describe, then kills them: the fixed cost a run pays before verifying
+// anything. Target: < 50 ms on a 2-core machine.
+func BenchmarkPluginStartup(b *testing.B) {
+	sources := []host.Source{host.Builtin("blob", binary, "__serve-plugin", "blob")}
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		set, errs := host.LaunchAll(ctx, sources)
+		if len(errs) > 0 {
+			b.Fatal(errs)
+		}
+		set.Kill()
+	}
+}
+
+// BenchmarkEmptyPolicyRun is a whole `vmafx-trust check` of a policy with no
+// artifacts: process start, plugin launch, policy decode, report, exit.
+func BenchmarkEmptyPolicyRun(b *testing.B) {
+	dir := b.TempDir()
+	policy := filepath.Join(dir, "policy.hcl")
+	if err := os.WriteFile(policy, []byte("# nothing to verify\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	env := append(os.Environ(), "VMAFX_TRUST_PLUGIN_PATH="+dir, "XDG_CONFIG_HOME="+dir)
+	b.ResetTimer()
+	for b.Loop() {
+		cmd := exec.Command(binary, "check", policy, "--offline")
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+}
