@@ -10,7 +10,7 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 TOOLS_BIN := $(CURDIR)/build/tools
 
-.PHONY: all build demo test test-short bench lint proto clean
+.PHONY: all build demo docs test test-short bench lint proto clean
 
 all: build
 
@@ -28,6 +28,14 @@ demo: build
 	@./$(BIN) check $(DEMO_DIR)/policy.hcl --offline; code=$$?; \
 	  if [ $$code -eq 1 ]; then echo "(exit 1: the tampered artifact failed, as the demo intends)"; \
 	  else echo "unexpected exit code $$code"; exit 1; fi
+
+# Regenerates the schema-driven part of docs/policy.md.
+docs: build
+	@mkdir -p build
+	@VMAFX_TRUST_PLUGIN_PATH=/nonexistent ./$(BIN) policy schema > build/policy-schema.md
+	@awk 'BEGIN{gen=""; while ((getline l < "build/policy-schema.md") > 0) gen = gen l "\n"} \
+	  /<!-- BEGIN GENERATED/ {printf "%s", gen; skip=1; next} /<!-- END GENERATED/ {skip=0; next} !skip' \
+	  docs/policy.md > build/policy.md && mv build/policy.md docs/policy.md
 
 test:
 	$(GO) vet ./...

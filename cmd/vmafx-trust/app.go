@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/internal/trustroot"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 func newApp() *cli.App {
@@ -214,6 +217,34 @@ func policyCommand() *cli.Command {
 					}
 					s.Close()
 					fmt.Fprintf(c.App.Writer, "%s: valid (%d artifacts, %d identities, %d trust roots)\n", file, len(pol.Artifacts), len(pol.Identities), len(pol.TrustRoots))
+					return nil
+				},
+			},
+			{
+				Name:  "schema",
+				Usage: "print the artifact kinds' schemas: the generated part of docs/policy.md, or JSON",
+				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"}},
+				Action: func(c *cli.Context) error {
+					s, err := startPlugins(c.Context)
+					if err != nil {
+						return exitf(report.ExitUnchecked, "%v", err)
+					}
+					defer s.Close()
+					var kinds []sdk.KindSchema
+					for _, k := range s.plugins.Schemas() {
+						kinds = append(kinds, k)
+					}
+					switch c.String("format") {
+					case "markdown":
+						fmt.Fprint(c.App.Writer, policy.MarkdownReference(kinds))
+					case "json":
+						sort.Slice(kinds, func(i, j int) bool { return kinds[i].Kind < kinds[j].Kind })
+						enc := json.NewEncoder(c.App.Writer)
+						enc.SetIndent("", "  ")
+						return enc.Encode(map[string]any{"host_attributes": policy.HostAttributes(), "kinds": kinds})
+					default:
+						return exitf(report.ExitUsage, "--format %q: want markdown or json", c.String("format"))
+					}
 					return nil
 				},
 			},
