@@ -5,6 +5,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -75,16 +76,58 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err != nil {
 		return res.Fail("bundle", err.Error()), nil
 	}
-	bundleJSON, err := readBounded(bundlePath, MaxBundleSize)
+	data, err := readBounded(bundlePath, MaxBundleSize)
 	if err != nil {
 		return res.Fail("bundle", fmt.Sprintf("%s: %v", bundlePath, err)), nil
 	}
-	b, err := trust.ParseBundle(bundleJSON)
+	m, err := p.material(req.TrustRoot)
 	if err != nil {
-		return res.Fail("bundle", fmt.Sprintf("%s: %v", bundlePath, err)), nil
+		return res.Errorf("trust root", "%v", err), nil
 	}
-	res.Pass("bundle", fmt.Sprintf("%s (%s)", bundlePath, b.GetMediaType()))
+	d := &digester{ctx: ctx, path: a.Path, given: a.Digest, cache: map[string]trust.Digest{}}
+	ids := make([]trust.Identity, 0, len(req.Identities))
+	for _, id := range req.Identities {
+		ids = append(ids, trust.Identity(id))
+	}
 
+	// A bundle file holds one bundle, or several as JSON Lines (the shape
+	// of `gh attestation download`): then, as gh does, the blob passes when
+	// at least one of them verifies, and only those are returned.
+	docs := splitJSONLines(data)
+	var failures []string
+	for i, doc := range docs {
+		source := bundlePath
+		if len(docs) > 1 {
+			source = fmt.Sprintf("%s:%d", bundlePath, i+1)
+		}
+		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req.UseKey)
+		if err != nil {
+			if d.err != nil {
+				return res.Errorf("digest", "%v", d.err), nil
+			}
+			failures = append(failures, err.Error())
+			continue
+		}
+		res.Pass("signature", detail)
+		res.Evidence = append(res.Evidence, *ev)
+	}
+	if len(res.Evidence) == 0 {
+		reason := strings.Join(failures, "; ")
+		if len(docs) > 1 {
+			reason = fmt.Sprintf("none of the %d bundles in %s verifies: %s", len(docs), bundlePath, reason)
+		}
+		return res.Fail("signature", reason), nil
+	}
+	return res, nil
+}
+
+// checkBundle binds one bundle to the blob's digest and pre-verifies it with
+// the same core the host uses, for a precise reason.
+func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, useKey bool) (*sdk.Evidence, string, error) {
+	b, err := trust.ParseBundle(doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", source, err)
+	}
 	// The algorithm the bundle signed with decides which digest to compute.
 	alg := "sha256"
 	var signed []byte
@@ -97,60 +140,75 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 			alg = "sha512"
 		}
 	}
-	var digest trust.Digest
-	if a.Digest != "" {
-		digest, err = trust.ParseDigest(a.Digest)
-		if err != nil {
-			return res.Fail("digest", err.Error()), nil
-		}
-		res.Pass("digest", "given: "+digest.String())
-	} else {
-		digest, err = hashFile(ctx, a.Path, alg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return res.Errorf("digest", "%s: %v", a.Path, err), nil
-			}
-			return res.Fail("digest", fmt.Sprintf("%s: %v", a.Path, err)), nil
-		}
-		res.Pass("digest", fmt.Sprintf("%s %s", a.Path, digest))
+	digest, err := d.digest(alg)
+	if err != nil {
+		return nil, "", err
 	}
 	if signed != nil {
 		if digest.Algorithm != alg {
-			return res.Fail("digest binding", fmt.Sprintf("bundle signs a %s digest, the policy gives %s", alg, digest.Algorithm)), nil
+			return nil, "", fmt.Errorf("%s signs a %s digest, the policy gives %s", source, alg, digest.Algorithm)
 		}
 		if got := hex.EncodeToString(signed); got != digest.Hex {
-			return res.Fail("digest binding", fmt.Sprintf("bundle %s is for another file: expected digest %s (the file), found %s:%s (in the bundle)", bundlePath, digest, alg, got)), nil
+			return nil, "", fmt.Errorf("digest mismatch: expected digest %s (the file), found %s:%s (signed in %s): the file was modified, or the bundle is for another file", digest, alg, got, source)
 		}
-		res.Pass("digest binding", "the bundle's message digest is the file's")
 	}
-
-	// Pre-check with the same core the host uses, for a precise reason.
-	m, err := p.material(req.TrustRoot)
+	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: useKey})
 	if err != nil {
-		return res.Errorf("trust root", "%v", err), nil
-	}
-	ids := make([]trust.Identity, 0, len(req.Identities))
-	for _, id := range req.Identities {
-		ids = append(ids, trust.Identity(id))
-	}
-	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: bundleJSON, Digest: digest, Identities: ids, UseKey: req.UseKey})
-	if err != nil {
-		var idErr *trust.IdentityError
-		if errors.As(err, &idErr) {
-			return res.Fail("identity", err.Error()), nil
-		}
-		return res.Fail("signature", fmt.Sprintf("%s: %v", bundlePath, err)), nil
+		return nil, "", fmt.Errorf("%s: %w", source, err)
 	}
 	detail := out.Signer.String()
 	if len(out.Matched) > 0 {
 		detail += " (identity " + strings.Join(out.Matched, ", ") + ")"
 	}
-	res.Pass("signature", detail)
-	res.Evidence = append(res.Evidence, sdk.Evidence{
-		Type: sdk.EvidenceBundle, MediaType: b.GetMediaType(), Bundle: bundleJSON,
-		SubjectDigest: sdk.Digest{Algorithm: digest.Algorithm, Hex: digest.Hex}, Source: bundlePath,
-	})
-	return res, nil
+	return &sdk.Evidence{
+		Type: sdk.EvidenceBundle, MediaType: b.GetMediaType(), Bundle: doc,
+		SubjectDigest: sdk.Digest{Algorithm: digest.Algorithm, Hex: digest.Hex}, Source: source,
+	}, detail, nil
+}
+
+// digester computes the blob's digest once per algorithm, or takes the
+// policy's.
+type digester struct {
+	ctx   context.Context
+	path  string
+	given string
+	cache map[string]trust.Digest
+	err   error // a read error that means "could not check"
+}
+
+func (d *digester) digest(alg string) (trust.Digest, error) {
+	if d.given != "" {
+		return trust.ParseDigest(d.given)
+	}
+	if got, ok := d.cache[alg]; ok {
+		return got, nil
+	}
+	got, err := hashFile(d.ctx, d.path, alg)
+	if err != nil {
+		if d.ctx.Err() != nil {
+			d.err = fmt.Errorf("%s: %w", d.path, err)
+		}
+		return trust.Digest{}, fmt.Errorf("%s: %w", d.path, err)
+	}
+	d.cache[alg] = got
+	return got, nil
+}
+
+// splitJSONLines returns the JSON documents of a bundle file: the whole file
+// when it is one document, else each non-empty line.
+func splitJSONLines(data []byte) [][]byte {
+	trimmed := bytes.TrimSpace(data)
+	lines := bytes.Split(trimmed, []byte("\n"))
+	var docs [][]byte
+	for _, l := range lines {
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			docs = append(docs, l)
+		}
+	}
+	if len(docs) <= 1 || !bytes.HasPrefix(docs[1], []byte("{")) || !bytes.HasSuffix(docs[0], []byte("}")) {
+		return [][]byte{data}
+	}
+	return docs
 }
 
 func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {

@@ -109,17 +109,17 @@ func blobPolicy(t *testing.T, fixtures string, cases []fixtureCase) string {
 	return writeFile(t, dir, "policy.hcl", b.String())
 }
 
-// TestFixtureCasesThroughCheck runs every blob and conformance case that is a
-// single Sigstore bundle through `check` and asserts its expected outcome.
+// TestFixtureCasesThroughCheck runs every blob, conformance and GitHub
+// attestation case through `check` and asserts its expected outcome.
 func TestFixtureCasesThroughCheck(t *testing.T) {
 	fixtures := fixturesDir(t)
 	var cases []fixtureCase
 	for _, c := range loadCases(t, fixtures) {
-		if (c.Kind == "blob" || c.Kind == "conformance") && c.Format == "sigstore-bundle" {
+		if c.Kind == "blob" || c.Kind == "conformance" || c.Kind == "github-attestation" {
 			cases = append(cases, c)
 		}
 	}
-	if len(cases) < 90 {
+	if len(cases) < 120 {
 		t.Fatalf("only %d blob/conformance bundle cases found; the fixture set is incomplete", len(cases))
 	}
 	policy := blobPolicy(t, fixtures, cases)
