@@ -39,6 +39,8 @@ func newApp() *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			checkCommand(),
+			verifyBlobCommand(false),
+			verifyBlobCommand(true),
 			policyCommand(),
 			pluginsCommand(),
 			trustedRootCommand(),
@@ -102,6 +104,8 @@ type checkConfig struct {
 	inputs   policy.Inputs
 	offline  bool
 	cacheDir string
+	// verifiedOK prints cosign's "Verified OK" on success (the verbs).
+	verifiedOK bool
 }
 
 // session is a run's plugins; Close kills them.
@@ -162,11 +166,18 @@ func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
 		return err
 	}
 	defer s.Close()
+	return runPolicy(ctx, out, errw, pol, s, cfg)
+}
+
+// runPolicy verifies an evaluated policy (from a file or built from a
+// cosign-style command line) and writes the report.
+func runPolicy(ctx context.Context, out, errw io.Writer, pol *policy.Policy, s *session, cfg checkConfig) error {
 	roots := host.LoadRoots(ctx, pol, trustroot.Options{Offline: cfg.offline, CacheDir: cfg.cacheDir})
 	if err := s.plugins.Configure(ctx, roots.Wire); err != nil {
 		return exitf(report.ExitUnchecked, "%v", err)
 	}
 	results := host.Run(ctx, pol, s.plugins, roots, host.Options{Jobs: cfg.jobs, Timeout: cfg.timeout, Offline: cfg.offline})
+	var err error
 	switch cfg.format {
 	case "json":
 		err = report.JSON(out, cfg.file, version, results, time.Now())
@@ -181,6 +192,10 @@ func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
 	}
 	if code := report.Summarize(results).ExitCode; code != report.ExitOK {
 		return exitf(code, "")
+	}
+	if cfg.verifiedOK {
+		// cosign prints this on success; scripts grep for it.
+		fmt.Fprintln(errw, "Verified OK")
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func LoadRoots(ctx context.Context, pol *policy.Policy, opts trustroot.Options) 
 			defer wg.Done()
 			w, err := trustroot.Load(ctx, trustroot.Spec{
 				Name: tr.Name, TrustedRoot: tr.TrustedRoot, PublicKeys: tr.PublicKeys,
-				TUFMirror: tr.TUFMirror, TUFRoot: tr.TUFRoot,
+				TUFMirror: tr.TUFMirror, TUFRoot: tr.TUFRoot, WithTUF: tr.WithTUF,
 			}, opts)
 			if err != nil {
 				errs[i] = err
@@ -71,7 +71,7 @@ func LoadRoots(ctx context.Context, pol *policy.Policy, opts trustroot.Options) 
 	r := &Roots{Materials: map[string]*trust.Material{}, Broken: map[string]*RootError{}}
 	for i, tr := range specs {
 		if errs[i] != nil {
-			r.Broken[tr.Name] = &RootError{Err: errs[i], Unavailable: tr.TrustedRoot == "" && len(tr.PublicKeys) == 0}
+			r.Broken[tr.Name] = &RootError{Err: errs[i], Unavailable: tr.TrustedRoot == "" && (len(tr.PublicKeys) == 0 || tr.WithTUF)}
 			continue
 		}
 		r.Wire = append(r.Wire, wire[i])

@@ -173,7 +173,7 @@ func objOrEmpty(m map[string]cty.Value) cty.Value {
 }
 
 var trustRootSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "trusted_root"}, {Name: "public_key"}, {Name: "public_keys"}, {Name: "tuf_mirror"}, {Name: "tuf_root"},
+	{Name: "trusted_root"}, {Name: "public_key"}, {Name: "public_keys"}, {Name: "tuf_mirror"}, {Name: "tuf_root"}, {Name: "public_good"},
 }}
 
 func (p *Policy) decodeTrustRoots(blocks hcl.Blocks, ctx *hcl.EvalContext) hcl.Diagnostics {
@@ -207,6 +207,15 @@ func (p *Policy) decodeTrustRoots(blocks hcl.Blocks, ctx *hcl.EvalContext) hcl.D
 			diags = append(diags, d...)
 			for _, k := range list {
 				tr.PublicKeys = append(tr.PublicKeys, p.resolve(k))
+			}
+		}
+		if a, ok := content.Attributes["public_good"]; ok {
+			v, d := a.Expr.Value(ctx)
+			diags = append(diags, d...)
+			if b, err := convert.Convert(v, cty.Bool); err != nil || b.IsNull() || !b.IsKnown() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incorrect attribute value type", Detail: "public_good must be a bool.", Subject: a.Expr.Range().Ptr()})
+			} else {
+				tr.WithTUF = b.True()
 			}
 		}
 		tr.TUFMirror = get("tuf_mirror")

@@ -38,8 +38,11 @@ type TrustRoot struct {
 	PublicKeys  []string // absolute paths
 	TUFMirror   string
 	TUFRoot     string // absolute path
-	Implicit    bool   // added because the policy declared none
-	Range       hcl.Range
+	// WithTUF: with public keys, also load the TUF trusted root
+	// (public_good = true), for key-signed bundles logged in Rekor.
+	WithTUF  bool
+	Implicit bool // added because the policy declared none
+	Range    hcl.Range
 }
 
 // Identity is an `identity "name" {…}` block, expanded.

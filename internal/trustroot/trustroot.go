@@ -96,6 +96,9 @@ type Spec struct {
 	PublicKeys  []string // paths to PEM public keys
 	TUFMirror   string   // custom TUF repository URL; requires TUFRoot
 	TUFRoot     string   // path to the initial root.json for the custom mirror
+	// WithTUF also loads the TUF trusted root (public-good, or the mirror)
+	// when public keys are given: key-signed bundles with Rekor entries.
+	WithTUF bool
 }
 
 // Options configures loading.
@@ -126,7 +129,7 @@ func (s Spec) UsesTUF() bool {
 	if s.TrustedRoot != "" {
 		return false
 	}
-	return s.TUFMirror != "" || s.TUFRoot != "" || len(s.PublicKeys) == 0
+	return s.TUFMirror != "" || s.TUFRoot != "" || len(s.PublicKeys) == 0 || s.WithTUF
 }
 
 func (s Spec) label() string {

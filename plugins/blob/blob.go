@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
@@ -41,8 +43,16 @@ var Schema = sdk.KindSchema{
 	Attributes: []sdk.Attribute{
 		{Name: "path", Type: sdk.TypePath, Description: "The file to verify (relative to the policy's directory).", Example: `"dist/app.tar.gz"`},
 		{Name: "digest", Type: sdk.TypeString, Description: "The file's digest, for when only the digest is at hand (instead of path).", Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`},
-		{Name: "bundle", Type: sdk.TypePath, Description: "The Sigstore bundle (v0.1–v0.3). Default: <path>.sigstore.json, then <path>.bundle.", Example: `"dist/app.tar.gz.sigstore.json"`},
+		{Name: "bundle", Type: sdk.TypePath, Description: "The Sigstore bundle (v0.1–v0.3), or a JSON Lines file of bundles (`gh attestation download`, `*.intoto.jsonl`): then at least one must verify. Default: <path>.sigstore.json, then <path>.bundle.", Example: `"dist/app.tar.gz.sigstore.json"`},
 	},
+	Blocks: []sdk.NestedBlock{{
+		TypeName:    "attestation",
+		Nesting:     sdk.NestingSingle,
+		Description: "Require an in-toto attestation (a DSSE bundle whose statement names the file's digest as a subject) rather than a plain signature.",
+		Attributes: []sdk.Attribute{
+			{Name: "predicate_type", Type: sdk.TypeString, Description: "The statement's predicate type must equal this.", Example: `"https://slsa.dev/provenance/v1"`},
+		},
+	}},
 }
 
 // Info describes the plugin.
@@ -51,9 +61,14 @@ func (p *Plugin) Info() sdk.Info {
 }
 
 type attributes struct {
-	Path   string `json:"path"`
-	Digest string `json:"digest"`
-	Bundle string `json:"bundle"`
+	Path        string       `json:"path"`
+	Digest      string       `json:"digest"`
+	Bundle      string       `json:"bundle"`
+	Attestation *attestation `json:"attestation"`
+}
+
+type attestation struct {
+	PredicateType string `json:"predicate_type"`
 }
 
 // MaxBundleSize bounds a bundle file read.
@@ -100,7 +115,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		if len(docs) > 1 {
 			source = fmt.Sprintf("%s:%d", bundlePath, i+1)
 		}
-		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req.UseKey)
+		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req.UseKey, a.Attestation)
 		if err != nil {
 			if d.err != nil {
 				return res.Errorf("digest", "%v", d.err), nil
@@ -123,10 +138,15 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 // checkBundle binds one bundle to the blob's digest and pre-verifies it with
 // the same core the host uses, for a precise reason.
-func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, useKey bool) (*sdk.Evidence, string, error) {
+func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, useKey bool, att *attestation) (*sdk.Evidence, string, error) {
 	b, err := trust.ParseBundle(doc)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", source, err)
+	}
+	if att != nil {
+		if err := checkAttestation(b, source, att); err != nil {
+			return nil, "", err
+		}
 	}
 	// The algorithm the bundle signed with decides which digest to compute.
 	alg := "sha256"
@@ -164,6 +184,24 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 		Type: sdk.EvidenceBundle, MediaType: b.GetMediaType(), Bundle: doc,
 		SubjectDigest: sdk.Digest{Algorithm: digest.Algorithm, Hex: digest.Hex}, Source: source,
 	}, detail, nil
+}
+
+// checkAttestation requires a DSSE in-toto statement of the wanted
+// predicate type. The subject-digest binding itself is verified with the
+// signature (sigstore-go checks the statement's subjects).
+func checkAttestation(b *bundle.Bundle, source string, att *attestation) error {
+	env, err := b.Envelope()
+	if err != nil || env == nil {
+		return fmt.Errorf("%s: an attestation is required, but the bundle holds a plain message signature", source)
+	}
+	st, err := env.Statement()
+	if err != nil {
+		return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
+	}
+	if att.PredicateType != "" && st.GetPredicateType() != att.PredicateType {
+		return fmt.Errorf("%s: predicate type: expected %s, found %s", source, att.PredicateType, st.GetPredicateType())
+	}
+	return nil
 }
 
 // digester computes the blob's digest once per algorithm, or takes the

@@ -147,3 +147,61 @@ func TestFixtureCasesThroughCheck(t *testing.T) {
 	}
 	t.Logf("%d cases, %d mismatches", len(cases), failures)
 }
+
+// verifyBlobArgs is the cosign-style command line for a case, as a user
+// would copy it from a release page.
+func verifyBlobArgs(t *testing.T, fixtures string, c fixtureCase) []string {
+	t.Helper()
+	args := []string{"verify-blob"}
+	if c.Artifact != "" {
+		args = append(args, filepath.Join(fixtures, c.Artifact))
+	} else {
+		args = append(args, c.ArtifactDigest)
+	}
+	args = append(args, "--bundle", filepath.Join(fixtures, c.Bundle), "--trusted-root", filepath.Join(fixtures, c.TrustedRoot), "--offline")
+	switch {
+	case c.PublicKey != "":
+		args = append(args, "--key", filepath.Join(fixtures, c.PublicKey))
+	case c.ExpectedIdentity != nil:
+		args = append(args, "--certificate-identity", c.ExpectedIdentity.SAN)
+		if c.ExpectedIdentity.Issuer != nil && *c.ExpectedIdentity.Issuer != "" {
+			args = append(args, "--certificate-oidc-issuer", *c.ExpectedIdentity.Issuer)
+		} else {
+			args = append(args, "--certificate-oidc-issuer-regexp", ".*")
+		}
+		for k, v := range c.ExpectedIdentity.Claims {
+			if k != "sourceRepositoryURI" {
+				t.Fatalf("%s: no flag for claim %s", c.ID, k)
+			}
+			args = append(args, "--repo", strings.TrimPrefix(v, "https://github.com/"))
+		}
+	default:
+		args = append(args, "--certificate-identity", "nobody@example.com", "--certificate-oidc-issuer", "https://github.com/login/oauth")
+	}
+	return args
+}
+
+// TestFixtureCasesThroughVerifyBlob runs the same cases through cosign-style
+// verify-blob command lines.
+func TestFixtureCasesThroughVerifyBlob(t *testing.T) {
+	fixtures := fixturesDir(t)
+	n := 0
+	for _, c := range loadCases(t, fixtures) {
+		if c.Kind != "blob" && c.Kind != "conformance" && c.Kind != "github-attestation" {
+			continue
+		}
+		n++
+		res := runCLI(t, nil, verifyBlobArgs(t, fixtures, c)...)
+		want := map[string]int{"pass": 0, "fail": 1}[c.Expected]
+		if res.code != want {
+			t.Errorf("%s: exit %d, want %d (%s)\nstdout: %s\nstderr: %s", c.ID, res.code, want, c.Reason, res.stdout, res.stderr)
+			continue
+		}
+		if want == 0 && !strings.Contains(res.stderr, "Verified OK") {
+			t.Errorf("%s: no \"Verified OK\" on success", c.ID)
+		}
+	}
+	if n < 120 {
+		t.Fatalf("only %d cases", n)
+	}
+}
