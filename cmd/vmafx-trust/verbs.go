@@ -37,6 +37,9 @@ var identityFlags = []cli.Flag{
 	&cli.StringFlag{Name: "key", Usage: "PEM public key that must have signed (instead of a certificate identity)"},
 	&cli.BoolFlag{Name: "offline", Usage: "make no network requests"},
 	&cli.StringFlag{Name: "cache-dir", Usage: "TUF cache directory", EnvVars: []string{"VMAFX_TRUST_CACHE_DIR"}},
+	&cli.BoolFlag{Name: "insecure-ignore-tlog", Usage: "accept signatures with no transparency-log entry (warns)"},
+	&cli.BoolFlag{Name: "insecure-ignore-sct", Usage: "do not require an embedded SCT in the certificate"},
+	&cli.BoolFlag{Name: "use-signed-timestamps", Usage: "require an RFC 3161 signed timestamp as the time source"},
 	&cli.BoolFlag{Name: "new-bundle-format", Usage: "accepted for cosign compatibility: every bundle format is read"},
 	&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json"},
 	&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check"},
@@ -45,7 +48,10 @@ var identityFlags = []cli.Flag{
 func verifyBlobCommand(attestation bool) *cli.Command {
 	name, usage := "verify-blob", "verify a file's Sigstore signature, with cosign's flags"
 	flags := append([]cli.Flag{
-		&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle (default: FILE.sigstore.json, then FILE.bundle)"},
+		&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle, or cosign's older bundle JSON (default: FILE.sigstore.json, then FILE.bundle)"},
+		&cli.StringFlag{Name: "signature", Usage: "detached signature (base64), instead of --bundle"},
+		&cli.StringFlag{Name: "certificate", Usage: "signing certificate (PEM) for --signature"},
+		&cli.StringFlag{Name: "certificate-chain", Usage: "intermediate and root certificates (PEM) for --certificate"},
 	}, identityFlags...)
 	if attestation {
 		name, usage = "verify-blob-attestation", "verify an in-toto attestation about a file, with cosign's flags"
@@ -119,15 +125,30 @@ func verbPolicy(c *cli.Context, verb string, attestation bool) (*policy.Policy, 
 			return nil, exitf(report.ExitUsage, "%v", err)
 		}
 		a.Attributes["digest"] = arg
-		if c.String("bundle") == "" {
-			return nil, exitf(report.ExitUsage, "%s %s: a digest needs --bundle", verb, arg)
+		if c.String("bundle") == "" && c.String("signature") == "" {
+			return nil, exitf(report.ExitUsage, "%s %s: a digest needs --bundle or --signature", verb, arg)
 		}
 	} else {
 		a.Attributes["path"] = abs(arg)
 		a.Name = filepath.Base(arg)
 	}
-	if b := c.String("bundle"); b != "" {
-		a.Attributes["bundle"] = abs(b)
+	for flag, attr := range map[string]string{"bundle": "bundle", "signature": "signature", "certificate": "certificate", "certificate-chain": "certificate_chain"} {
+		if v := c.String(flag); v != "" {
+			a.Attributes[attr] = abs(v)
+		}
+	}
+	if c.String("bundle") != "" && c.String("signature") != "" {
+		return nil, exitf(report.ExitUsage, "give --bundle or --signature, not both")
+	}
+	if c.Bool("insecure-ignore-tlog") {
+		a.Requirements.IgnoreTlog = true
+	}
+	if c.Bool("insecure-ignore-sct") {
+		zero := 0
+		a.Requirements.SCTThreshold = &zero
+	}
+	if c.Bool("use-signed-timestamps") {
+		a.Requirements.TimeSource = "timestamp"
 	}
 	if attestation {
 		pt := c.String("type")

@@ -135,7 +135,7 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 	defer cancel()
 	req := &sdk.Request{
 		Kind: a.Kind, Name: a.Name, Attributes: attrs, Require: a.Require,
-		TrustRoot: &sdk.TrustRoot{Name: a.TrustRoot}, UseKey: a.UseKey,
+		TrustRoot: &sdk.TrustRoot{Name: a.TrustRoot}, UseKey: a.UseKey, Requirements: sdk.Requirements(a.Requirements),
 		Offline: offline, Deadline: deadline, PolicyDir: policyDir,
 	}
 	for _, id := range a.Identities {
@@ -175,6 +175,9 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 // the evidence: a pass needs both.
 func finalize(a *policy.Artifact, p *Plugin, m *trust.Material, part string, status sdk.Status, checks []sdk.Check, evidence []sdk.Evidence, reason string, diags []sdk.Diagnostic) *Result {
 	r := &Result{Kind: a.Kind, Name: a.Name, Part: part, Plugin: p.Name(), Status: status, Reason: reason, Checks: append([]sdk.Check{}, checks...)}
+	if a.Requirements.IgnoreTlog {
+		r.Warnings = append(r.Warnings, "INSECURE: transparency-log evidence is not required for this artifact (insecure_ignore_tlog): a signature made with a stolen key or certificate at any time would be accepted")
+	}
 	for _, d := range diags {
 		if d.Severity == sdk.SeverityWarning {
 			r.Warnings = append(r.Warnings, strings.TrimSpace(d.Summary+" "+d.Detail))
@@ -254,15 +257,23 @@ func verifyEvidence(m *trust.Material, a *policy.Artifact, ev sdk.Evidence) (Evi
 	case sdk.EvidenceBundle:
 		bundleJSON = ev.Bundle
 	case sdk.EvidenceDetached:
-		return fail(errors.New("detached signature evidence is not supported by this host yet; return a Sigstore bundle"))
+		b, err := trust.BundleFromDetached(trust.Detached{
+			Signature: ev.Signature, CertificatePEM: ev.CertificatePEM, ChainPEM: ev.ChainPEM,
+			RekorBundleJSON: ev.TlogEntryJSON, RFC3161: ev.RFC3161,
+		}, trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex})
+		if err != nil {
+			return fail(fmt.Errorf("detached evidence: %w", err))
+		}
+		bundleJSON = b
 	default:
 		return fail(fmt.Errorf("unknown evidence type %d", ev.Type))
 	}
 	out, err := trust.VerifyBundle(m, trust.BundleCheck{
-		Bundle:     bundleJSON,
-		Digest:     trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex},
-		Identities: a.Identities,
-		UseKey:     a.UseKey,
+		Bundle:       bundleJSON,
+		Digest:       trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex},
+		Identities:   a.Identities,
+		UseKey:       a.UseKey,
+		Requirements: a.Requirements,
 	})
 	if err != nil {
 		return fail(err)

@@ -298,12 +298,12 @@ func decodeIdentity(b *hcl.Block, ctx *hcl.EvalContext) (*Identity, hcl.Diagnost
 			ranges["extension_regexps"] = a.Expr.Range().Ptr()
 		}
 	}
-	for _, gb := range content.Blocks {
-		if len(content.Blocks) > 1 {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate github block", Detail: "An identity takes at most one github block.", Subject: gb.DefRange.Ptr()})
-			break
-		}
-		diags = append(diags, expandGitHub(id, gb, ctx)...)
+	switch len(content.Blocks) {
+	case 0:
+	case 1:
+		diags = append(diags, expandGitHub(id, content.Blocks[0], ctx)...)
+	default:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate github block", Detail: "An identity takes at most one github block.", Subject: content.Blocks[1].DefRange.Ptr()})
 	}
 	_ = r
 	// Anchor regular expressions unless the author opted out.
@@ -311,7 +311,7 @@ func decodeIdentity(b *hcl.Block, ctx *hcl.EvalContext) (*Identity, hcl.Diagnost
 		if re == "" || unanchored {
 			return re
 		}
-		return "^(?:" + strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$") + ")$"
+		return "^(?:" + trimEndAnchor(strings.TrimPrefix(re, "^")) + ")$"
 	}
 	if unanchored && (id.SubjectRegexp != "" || id.IssuerRegexp != "" || len(id.ExtensionRegexps) > 0) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unanchored identity regexp",
@@ -405,27 +405,50 @@ func expandGitHub(id *Identity, b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnost
 		id.SubjectRegexp = "^" + regexp.QuoteMeta("https://github.com/"+sanRepo+"/.github/workflows/") + "[^@]+@.+$"
 		return diags
 	}
-	path := sanWorkflow
-	if !strings.Contains(path, "/") {
-		path = ".github/workflows/" + path
-	}
-	prefix := "https://github.com/" + sanRepo + "/" + strings.TrimPrefix(path, "/")
+	prefix := workflowURI(sanRepo, sanWorkflow)
 	if sanRef != "" {
 		id.Subject = prefix + "@" + sanRef
 	} else {
 		id.SubjectRegexp = "^" + regexp.QuoteMeta(prefix+"@") + ".+$"
 	}
-	if signerRepo != "" {
+	if signerRepo != "" && sanRef != "" {
 		// For reusable workflows the build signer extension names it too.
-		if sanRef != "" {
-			id.Extensions["build_signer_uri"] = id.Subject
-		}
-	} else if workflow != "" {
+		id.Extensions["build_signer_uri"] = id.Subject
+	}
+	if workflow != "" {
+		// The caller's workflow (the top-level one, also when a reusable
+		// workflow signed) is the build config.
 		id.ExtensionRegexps = mergeMap(id.ExtensionRegexps, map[string]string{
-			"build_config_uri": "^" + regexp.QuoteMeta(prefix+"@") + ".+$",
+			"build_config_uri": "^" + regexp.QuoteMeta(workflowURI(repo, workflow)+"@") + ".+$",
 		})
 	}
 	return diags
+}
+
+// trimEndAnchor removes a trailing "$" anchor, but not an escaped literal
+// dollar ("\\$"), which would leave a dangling backslash.
+func trimEndAnchor(re string) string {
+	if !strings.HasSuffix(re, "$") {
+		return re
+	}
+	backslashes := 0
+	for i := len(re) - 2; i >= 0 && re[i] == '\\'; i-- {
+		backslashes++
+	}
+	if backslashes%2 == 1 {
+		return re
+	}
+	return re[:len(re)-1]
+}
+
+// workflowURI is a workflow's URI without the @ref: release.yml and
+// .github/workflows/release.yml both name .github/workflows/release.yml.
+func workflowURI(repo, workflow string) string {
+	path := workflow
+	if !strings.Contains(path, "/") {
+		path = ".github/workflows/" + path
+	}
+	return "https://github.com/" + repo + "/" + strings.TrimPrefix(path, "/")
 }
 
 func mergeMap(a, b map[string]string) map[string]string {
@@ -469,6 +492,9 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		}
 	}
 	nested := map[string]sdk.NestedBlock{}
+	if !hasBlock(ks, "verification") {
+		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: "verification"})
+	}
 	for _, nb := range ks.Blocks {
 		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: nb.TypeName})
 		nested[nb.TypeName] = nb
@@ -479,6 +505,7 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		return nil, diags
 	}
 
+	seenVerification := false
 	// `self` lets attributes refer to siblings: bundle = "${self.path}.sigstore.json".
 	selfVals := map[string]cty.Value{}
 	var deferred []*hcl.Attribute
@@ -508,6 +535,17 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		}
 	}
 	for _, blk := range content.Blocks {
+		if blk.Type == "verification" && !hasBlock(ks, "verification") {
+			if seenVerification {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate block", Detail: "Only one verification block is allowed here.", Subject: blk.DefRange.Ptr()})
+				continue
+			}
+			seenVerification = true
+			req, d := decodeRequirements(blk, ctx)
+			diags = append(diags, d...)
+			a.Requirements = req
+			continue
+		}
 		nb := nested[blk.Type]
 		v, d := p.decodeNested(blk, nb, ctx)
 		diags = append(diags, d...)
@@ -584,6 +622,9 @@ func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kin
 			a.Identities = append(a.Identities, id.Identity)
 		}
 	}
+	// A bad identity reference is already an error; "no identity" on top
+	// of it would be wrong.
+	identityErr := diags.HasErrors()
 	a.Require = 1
 	if attr, ok := host("require"); ok {
 		v, d := attr.Expr.Value(ctx)
@@ -625,7 +666,7 @@ func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kin
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Ambiguous trust root", Detail: fmt.Sprintf("The policy declares %d trust roots: say which one %s %q uses with trust_root = trust_root.<name>.", len(p.TrustRoots), a.Kind, a.Name), Subject: a.Range.Ptr()})
 		}
 	}
-	if len(a.Identities) == 0 {
+	if len(a.Identities) == 0 && !identityErr {
 		tr := p.trustRoot(a.TrustRoot)
 		if tr != nil && len(tr.PublicKeys) > 0 {
 			a.UseKey = true
@@ -833,3 +874,85 @@ func evalStringMap(a *hcl.Attribute, ctx *hcl.EvalContext) (map[string]string, h
 }
 
 var _ = hclsyntax.ValidIdentifier
+
+func hasBlock(ks sdk.KindSchema, name string) bool {
+	for _, b := range ks.Blocks {
+		if b.TypeName == name {
+			return true
+		}
+	}
+	return false
+}
+
+var verificationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "tlog_threshold"}, {Name: "sct_threshold"}, {Name: "timestamp_threshold"},
+	{Name: "insecure_ignore_tlog"}, {Name: "require_inclusion_proof"}, {Name: "time_source"},
+}}
+
+// VerificationAttributes documents the host-owned verification {} block.
+func VerificationAttributes() []sdk.Attribute {
+	return []sdk.Attribute{
+		{Name: "tlog_threshold", Type: sdk.TypeNumber, Description: "Transparency-log entries required (default: 1 when the trust root lists Rekor logs, else 0)."},
+		{Name: "sct_threshold", Type: sdk.TypeNumber, Description: "Signed certificate timestamps required (default: 1 when the trust root lists CT logs, else 0)."},
+		{Name: "timestamp_threshold", Type: sdk.TypeNumber, Description: "RFC 3161 signed timestamps required (default 0)."},
+		{Name: "insecure_ignore_tlog", Type: sdk.TypeBool, Description: "Accept signatures with no transparency-log entry (key-signed private setups). Warns on every run."},
+		{Name: "require_inclusion_proof", Type: sdk.TypeBool, Description: "Require a Merkle inclusion proof, not only a signed inclusion promise."},
+		{Name: "time_source", Type: sdk.TypeString, Description: "Where the signing time comes from: tlog (integration time) or timestamp (RFC 3161); default: either."},
+	}
+}
+
+func decodeRequirements(blk *hcl.Block, ctx *hcl.EvalContext) (trust.Requirements, hcl.Diagnostics) {
+	var r trust.Requirements
+	content, diags := blk.Body.Content(verificationSchema)
+	if diags.HasErrors() {
+		return r, diags
+	}
+	num := func(name string) *int {
+		a, ok := content.Attributes[name]
+		if !ok {
+			return nil
+		}
+		v, d := a.Expr.Value(ctx)
+		diags = append(diags, d...)
+		n, err := convert.Convert(v, cty.Number)
+		if err != nil || n.IsNull() || !n.IsKnown() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incorrect attribute value type", Detail: name + " must be a number.", Subject: a.Expr.Range().Ptr()})
+			return nil
+		}
+		i, acc := n.AsBigFloat().Int64()
+		if acc != big.Exact || i < 0 || i > 64 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid threshold", Detail: name + " must be a whole number from 0 to 64.", Subject: a.Expr.Range().Ptr()})
+			return nil
+		}
+		x := int(i)
+		return &x
+	}
+	boolean := func(name string) bool {
+		a, ok := content.Attributes[name]
+		if !ok {
+			return false
+		}
+		v, d := a.Expr.Value(ctx)
+		diags = append(diags, d...)
+		b, err := convert.Convert(v, cty.Bool)
+		if err != nil || b.IsNull() || !b.IsKnown() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incorrect attribute value type", Detail: name + " must be a bool.", Subject: a.Expr.Range().Ptr()})
+			return false
+		}
+		return b.True()
+	}
+	r.TlogThreshold = num("tlog_threshold")
+	r.SCTThreshold = num("sct_threshold")
+	r.TimestampThreshold = num("timestamp_threshold")
+	r.IgnoreTlog = boolean("insecure_ignore_tlog")
+	r.RequireInclusionProof = boolean("require_inclusion_proof")
+	if a, ok := content.Attributes["time_source"]; ok {
+		s, d := evalString(a, ctx)
+		diags = append(diags, d...)
+		r.TimeSource = s
+	}
+	if err := r.Validate(); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid verification block", Detail: err.Error() + ".", Subject: blk.DefRange.Ptr()})
+	}
+	return r, diags
+}

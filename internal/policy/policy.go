@@ -60,7 +60,9 @@ type Artifact struct {
 	Require    int
 	TrustRoot  string
 	UseKey     bool
-	Range      hcl.Range
+	// Requirements come from the artifact's verification {} block.
+	Requirements trust.Requirements
+	Range        hcl.Range
 }
 
 // ID is "kind.name", how reports and diagnostics name an artifact.

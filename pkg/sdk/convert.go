@@ -82,6 +82,11 @@ func requestToProto(r *Request) *pb.VerifyRequest {
 	if r.TrustRoot != nil {
 		out.TrustRoot = r.TrustRoot.Name
 	}
+	rq := r.Requirements
+	out.Requirements = &pb.Requirements{
+		TlogThreshold: int32Ptr(rq.TlogThreshold), SctThreshold: int32Ptr(rq.SCTThreshold), TimestampThreshold: int32Ptr(rq.TimestampThreshold),
+		InsecureIgnoreTlog: rq.IgnoreTlog, RequireInclusionProof: rq.RequireInclusionProof, TimeSource: rq.TimeSource,
+	}
 	if !r.Deadline.IsZero() {
 		out.Options.DeadlineUnixNano = r.Deadline.UnixNano()
 	}
@@ -98,6 +103,12 @@ func requestFromProto(p *pb.VerifyRequest, roots map[string]*TrustRoot) *Request
 	out := &Request{
 		Kind: p.GetKind(), Name: p.GetName(), Attributes: p.GetAttributesJson(), Require: int(p.GetRequire()),
 		Offline: p.GetOptions().GetOffline(), UseKey: p.GetOptions().GetUseKey(), PolicyDir: p.GetPolicyDir(),
+	}
+	if rq := p.GetRequirements(); rq != nil {
+		out.Requirements = Requirements{
+			TlogThreshold: intPtr(rq.TlogThreshold), SCTThreshold: intPtr(rq.SctThreshold), TimestampThreshold: intPtr(rq.TimestampThreshold),
+			IgnoreTlog: rq.GetInsecureIgnoreTlog(), RequireInclusionProof: rq.GetRequireInclusionProof(), TimeSource: rq.GetTimeSource(),
+		}
 	}
 	if d := p.GetOptions().GetDeadlineUnixNano(); d != 0 {
 		out.Deadline = time.Unix(0, d)
@@ -198,4 +209,20 @@ func resultFromProto(p *pb.VerifyResponse) *Result {
 		})
 	}
 	return out
+}
+
+func int32Ptr(p *int) *int32 {
+	if p == nil {
+		return nil
+	}
+	v := int32(*p)
+	return &v
+}
+
+func intPtr(p *int32) *int {
+	if p == nil {
+		return nil
+	}
+	v := int(*p)
+	return &v
 }

@@ -91,6 +91,19 @@ type Identity struct {
 	ExtensionRegexps map[string]string
 }
 
+// Requirements are the transparency-log and timestamp evidence the policy
+// demands (nil thresholds: derived from the trust root). The host verifies
+// returned evidence with the same requirements; plugins pre-checking with
+// pkg/trust should pass them on (trust.Requirements has the same fields).
+type Requirements struct {
+	TlogThreshold         *int
+	SCTThreshold          *int
+	TimestampThreshold    *int
+	IgnoreTlog            bool
+	RequireInclusionProof bool
+	TimeSource            string
+}
+
 // Request asks a plugin to verify one artifact block.
 type Request struct {
 	Kind string
@@ -105,10 +118,11 @@ type Request struct {
 	TrustRoot *TrustRoot
 	// UseKey is set when the artifact must be signed by one of the trust
 	// root's public keys rather than a certificate identity.
-	UseKey    bool
-	Offline   bool
-	Deadline  time.Time
-	PolicyDir string
+	UseKey       bool
+	Requirements Requirements
+	Offline      bool
+	Deadline     time.Time
+	PolicyDir    string
 }
 
 // Decode unmarshals the block's attributes into v (a pointer to a struct with

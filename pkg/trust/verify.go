@@ -57,9 +57,38 @@ type Requirements struct {
 	TlogThreshold      *int
 	SCTThreshold       *int
 	TimestampThreshold *int // RFC 3161 signed timestamps
-	// ObserverThreshold counts integrated times and signed timestamps
-	// together (cosign's default: 1).
-	ObserverThreshold *int
+	// IgnoreTlog accepts signatures without a transparency-log entry. Key
+	// signatures are then checked at the current time; certificates need a
+	// signed timestamp (or are checked at the current time, and expire).
+	IgnoreTlog bool
+	// RequireInclusionProof rejects log entries that carry only a signed
+	// inclusion promise.
+	RequireInclusionProof bool
+	// TimeSource: "" any verified time (log integration time or signed
+	// timestamp), "tlog" integration time only, "timestamp" signed
+	// timestamps only.
+	TimeSource string
+}
+
+// Validate rejects contradictory or unknown settings.
+func (r Requirements) Validate() error {
+	for name, p := range map[string]*int{"tlog_threshold": r.TlogThreshold, "sct_threshold": r.SCTThreshold, "timestamp_threshold": r.TimestampThreshold} {
+		if p != nil && *p < 0 {
+			return fmt.Errorf("%s must not be negative", name)
+		}
+	}
+	switch r.TimeSource {
+	case "", "tlog", "timestamp":
+	default:
+		return fmt.Errorf("time_source %q: want tlog or timestamp", r.TimeSource)
+	}
+	if r.IgnoreTlog && r.TlogThreshold != nil && *r.TlogThreshold > 0 {
+		return errors.New("insecure_ignore_tlog contradicts a positive tlog_threshold")
+	}
+	if r.IgnoreTlog && r.TimeSource == "tlog" {
+		return errors.New("insecure_ignore_tlog contradicts time_source = \"tlog\"")
+	}
+	return nil
 }
 
 // BundleCheck is one piece of evidence to verify.
@@ -164,6 +193,17 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 }
 
 func verifyOnce(m *Material, b *bundle.Bundle, digest []byte, c BundleCheck, key *PublicKey, isCert bool) (*Outcome, error) {
+	if c.Requirements.RequireInclusionProof {
+		entries, err := b.TlogEntries()
+		if err != nil {
+			return nil, fmt.Errorf("transparency log: %w", err)
+		}
+		for i, e := range entries {
+			if !e.HasInclusionProof() {
+				return nil, fmt.Errorf("transparency log: entry %d has only an inclusion promise, and the policy requires an inclusion proof", i+1)
+			}
+		}
+	}
 	opts, err := verifierOptions(m, c.Requirements, isCert)
 	if err != nil {
 		return nil, err
@@ -233,6 +273,9 @@ func matchIdentities(ids []Identity, s *Signer, sum certificate.Summary) ([]stri
 }
 
 func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.VerifierOption, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
 	pick := func(p *int, def int) int {
 		if p != nil {
 			return *p
@@ -240,7 +283,7 @@ func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.Verifie
 		return def
 	}
 	tlogDefault := 0
-	if m.HasTransparencyLogs() {
+	if m.HasTransparencyLogs() && !r.IgnoreTlog {
 		tlogDefault = 1
 	}
 	sctDefault := 0
@@ -250,7 +293,6 @@ func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.Verifie
 	tlog := pick(r.TlogThreshold, tlogDefault)
 	sct := pick(r.SCTThreshold, sctDefault)
 	tsa := pick(r.TimestampThreshold, 0)
-	observer := pick(r.ObserverThreshold, 1)
 	var opts []verify.VerifierOption
 	if tlog > 0 {
 		opts = append(opts, verify.WithTransparencyLog(tlog))
@@ -258,18 +300,28 @@ func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.Verifie
 	if sct > 0 {
 		opts = append(opts, verify.WithSignedCertificateTimestamps(sct))
 	}
-	if tsa > 0 {
-		opts = append(opts, verify.WithSignedTimestamps(tsa))
-	}
-	switch {
-	case observer > 0:
-		opts = append(opts, verify.WithObserverTimestamps(observer))
-	case !isCert:
-		// A key signature with no time evidence demanded: key validity is
-		// not time-bound, so verify at the current time.
-		opts = append(opts, verify.WithCurrentTime())
+	switch r.TimeSource {
+	case "tlog":
+		opts = append(opts, verify.WithIntegratedTimestamps(max(tlog, 1)))
+		if tsa > 0 {
+			opts = append(opts, verify.WithSignedTimestamps(tsa))
+		}
+	case "timestamp":
+		opts = append(opts, verify.WithSignedTimestamps(max(tsa, 1)))
 	default:
-		return nil, errors.New("a certificate signature needs at least one verified time source (transparency log or timestamp authority)")
+		if tsa > 0 {
+			opts = append(opts, verify.WithSignedTimestamps(tsa))
+		}
+		switch {
+		case !r.IgnoreTlog:
+			opts = append(opts, verify.WithObserverTimestamps(1))
+		case tsa > 0:
+			// The signed timestamps are the time source.
+		default:
+			// No log and no timestamp: only the current time is left. Key
+			// validity is not time-bound; a certificate will have expired.
+			opts = append(opts, verify.WithCurrentTime())
+		}
 	}
 	return opts, nil
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -43,6 +44,9 @@ var Schema = sdk.KindSchema{
 	Attributes: []sdk.Attribute{
 		{Name: "path", Type: sdk.TypePath, Description: "The file to verify (relative to the policy's directory).", Example: `"dist/app.tar.gz"`},
 		{Name: "digest", Type: sdk.TypeString, Description: "The file's digest, for when only the digest is at hand (instead of path).", Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`},
+		{Name: "signature", Type: sdk.TypePath, Description: "A detached signature (base64, as `cosign sign-blob --output-signature` writes it), instead of a bundle. Without a transparency-log entry it needs verification { insecure_ignore_tlog = true } or a timestamp.", Example: `"dist/app.tar.gz.sig"`},
+		{Name: "certificate", Type: sdk.TypePath, Description: "The signing certificate (PEM, or base64 of PEM) that goes with signature.", Example: `"dist/app.tar.gz.pem"`},
+		{Name: "certificate_chain", Type: sdk.TypePath, Description: "Intermediate and root certificates (PEM) for certificate, when the trust root does not hold them.", Example: `"dist/chain.pem"`},
 		{Name: "bundle", Type: sdk.TypePath, Description: "The Sigstore bundle (v0.1–v0.3), or a JSON Lines file of bundles (`gh attestation download`, `*.intoto.jsonl`): then at least one must verify. Default: <path>.sigstore.json, then <path>.bundle.", Example: `"dist/app.tar.gz.sigstore.json"`},
 	},
 	Blocks: []sdk.NestedBlock{{
@@ -61,10 +65,13 @@ func (p *Plugin) Info() sdk.Info {
 }
 
 type attributes struct {
-	Path        string       `json:"path"`
-	Digest      string       `json:"digest"`
-	Bundle      string       `json:"bundle"`
-	Attestation *attestation `json:"attestation"`
+	Signature        string       `json:"signature"`
+	Certificate      string       `json:"certificate"`
+	CertificateChain string       `json:"certificate_chain"`
+	Path             string       `json:"path"`
+	Digest           string       `json:"digest"`
+	Bundle           string       `json:"bundle"`
+	Attestation      *attestation `json:"attestation"`
 }
 
 type attestation struct {
@@ -87,19 +94,35 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	case a.Path != "" && a.Digest != "":
 		return res.Fail("attributes", "give path or digest, not both"), nil
 	}
-	bundlePath, err := findBundle(a)
-	if err != nil {
-		return res.Fail("bundle", err.Error()), nil
-	}
-	data, err := readBounded(bundlePath, MaxBundleSize)
-	if err != nil {
-		return res.Fail("bundle", fmt.Sprintf("%s: %v", bundlePath, err)), nil
-	}
 	m, err := p.material(req.TrustRoot)
 	if err != nil {
 		return res.Errorf("trust root", "%v", err), nil
 	}
 	d := &digester{ctx: ctx, path: a.Path, given: a.Digest, cache: map[string]trust.Digest{}}
+	var bundlePath string
+	var data []byte
+	if a.Signature != "" {
+		if a.Bundle != "" {
+			return res.Fail("attributes", "give bundle or signature, not both"), nil
+		}
+		bundlePath = a.Signature
+		data, err = detachedBundle(a, d)
+		if err != nil {
+			if d.err != nil {
+				return res.Errorf("digest", "%v", d.err), nil
+			}
+			return res.Fail("signature", err.Error()), nil
+		}
+	} else {
+		bundlePath, err = findBundle(a)
+		if err != nil {
+			return res.Fail("bundle", err.Error()), nil
+		}
+		data, err = readBounded(bundlePath, MaxBundleSize)
+		if err != nil {
+			return res.Fail("bundle", fmt.Sprintf("%s: %v", bundlePath, err)), nil
+		}
+	}
 	ids := make([]trust.Identity, 0, len(req.Identities))
 	for _, id := range req.Identities {
 		ids = append(ids, trust.Identity(id))
@@ -115,7 +138,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		if len(docs) > 1 {
 			source = fmt.Sprintf("%s:%d", bundlePath, i+1)
 		}
-		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req.UseKey, a.Attestation)
+		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req, a.Attestation)
 		if err != nil {
 			if d.err != nil {
 				return res.Errorf("digest", "%v", d.err), nil
@@ -138,7 +161,19 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 // checkBundle binds one bundle to the blob's digest and pre-verifies it with
 // the same core the host uses, for a precise reason.
-func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, useKey bool, att *attestation) (*sdk.Evidence, string, error) {
+func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, req *sdk.Request, att *attestation) (*sdk.Evidence, string, error) {
+	if trust.IsLegacyBlobBundle(doc) {
+		// cosign's pre-2.0 blob bundle: the same material, converted.
+		digest, err := d.digest("sha256")
+		if err != nil {
+			return nil, "", err
+		}
+		if doc, err = trust.BundleFromLegacy(doc, digest); err != nil {
+			return nil, "", fmt.Errorf("%s: %w", source, err)
+		}
+	} else if isBareDSSE(doc) {
+		return nil, "", fmt.Errorf("%s is a bare DSSE envelope with no certificate transparency or timestamp evidence (old slsa-github-generator output): nothing proves when the short-lived certificate signed it; use the generator's Sigstore bundle (v1.10+ with upload, or v2)", source)
+	}
 	b, err := trust.ParseBundle(doc)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", source, err)
@@ -172,7 +207,7 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 			return nil, "", fmt.Errorf("digest mismatch: expected digest %s (the file), found %s:%s (signed in %s): the file was modified, or the bundle is for another file", digest, alg, got, source)
 		}
 	}
-	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: useKey})
+	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements)})
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", source, err)
 	}
@@ -184,6 +219,47 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 		Type: sdk.EvidenceBundle, MediaType: b.GetMediaType(), Bundle: doc,
 		SubjectDigest: sdk.Digest{Algorithm: digest.Algorithm, Hex: digest.Hex}, Source: source,
 	}, detail, nil
+}
+
+// detachedBundle assembles a bundle from signature + certificate files.
+func detachedBundle(a attributes, d *digester) ([]byte, error) {
+	sig, err := readBounded(a.Signature, 64<<10)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Signature, err)
+	}
+	det := trust.Detached{Signature: sig}
+	if a.Certificate != "" {
+		if det.CertificatePEM, err = readBounded(a.Certificate, 256<<10); err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Certificate, err)
+		}
+	}
+	if a.CertificateChain != "" {
+		if det.ChainPEM, err = readBounded(a.CertificateChain, 1<<20); err != nil {
+			return nil, fmt.Errorf("%s: %w", a.CertificateChain, err)
+		}
+	}
+	digest, err := d.digest("sha256")
+	if err != nil {
+		return nil, err
+	}
+	out, err := trust.BundleFromDetached(det, digest)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Signature, err)
+	}
+	return out, nil
+}
+
+// isBareDSSE reports a DSSE envelope ({"payloadType","payload","signatures"})
+// that is not inside a bundle.
+func isBareDSSE(doc []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(doc, &probe) != nil {
+		return false
+	}
+	_, pt := probe["payloadType"]
+	_, sigs := probe["signatures"]
+	_, media := probe["mediaType"]
+	return pt && sigs && !media
 }
 
 // checkAttestation requires a DSSE in-toto statement of the wanted

@@ -193,7 +193,7 @@ func (x Evidence_Type) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Evidence_Type.Descriptor instead.
 func (Evidence_Type) EnumDescriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{13, 0}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14, 0}
 }
 
 type Diagnostic_Severity int32
@@ -242,7 +242,7 @@ func (x Diagnostic_Severity) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Diagnostic_Severity.Descriptor instead.
 func (Diagnostic_Severity) EnumDescriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14, 0}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{15, 0}
 }
 
 type DescribeRequest struct {
@@ -907,7 +907,10 @@ type VerifyRequest struct {
 	TrustRoot string         `protobuf:"bytes,6,opt,name=trust_root,json=trustRoot,proto3" json:"trust_root,omitempty"`
 	Options   *VerifyOptions `protobuf:"bytes,7,opt,name=options,proto3" json:"options,omitempty"`
 	// Directory of the policy file, for plugins that resolve extra paths.
-	PolicyDir     string `protobuf:"bytes,8,opt,name=policy_dir,json=policyDir,proto3" json:"policy_dir,omitempty"`
+	PolicyDir string `protobuf:"bytes,8,opt,name=policy_dir,json=policyDir,proto3" json:"policy_dir,omitempty"`
+	// The transparency and timestamp evidence the policy demands; the host
+	// verifies with the same requirements.
+	Requirements  *Requirements `protobuf:"bytes,9,opt,name=requirements,proto3" json:"requirements,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -998,6 +1001,105 @@ func (x *VerifyRequest) GetPolicyDir() string {
 	return ""
 }
 
+func (x *VerifyRequest) GetRequirements() *Requirements {
+	if x != nil {
+		return x.Requirements
+	}
+	return nil
+}
+
+// Requirements on the evidence. Unset thresholds are derived from the trust
+// root (a tlog entry when it lists Rekor logs, an SCT when it lists CT logs,
+// one verified time source).
+type Requirements struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	TlogThreshold      *int32                 `protobuf:"varint,1,opt,name=tlog_threshold,json=tlogThreshold,proto3,oneof" json:"tlog_threshold,omitempty"`
+	SctThreshold       *int32                 `protobuf:"varint,2,opt,name=sct_threshold,json=sctThreshold,proto3,oneof" json:"sct_threshold,omitempty"`
+	TimestampThreshold *int32                 `protobuf:"varint,3,opt,name=timestamp_threshold,json=timestampThreshold,proto3,oneof" json:"timestamp_threshold,omitempty"`
+	// Accept signatures with no transparency-log entry (key-signed private
+	// setups). The host warns loudly on every run.
+	InsecureIgnoreTlog bool `protobuf:"varint,4,opt,name=insecure_ignore_tlog,json=insecureIgnoreTlog,proto3" json:"insecure_ignore_tlog,omitempty"`
+	// Require an inclusion proof, not only a signed inclusion promise.
+	RequireInclusionProof bool `protobuf:"varint,5,opt,name=require_inclusion_proof,json=requireInclusionProof,proto3" json:"require_inclusion_proof,omitempty"`
+	// Where the signing time comes from: "" (any verified source), "tlog"
+	// (log integration time) or "timestamp" (RFC 3161 timestamps).
+	TimeSource    string `protobuf:"bytes,6,opt,name=time_source,json=timeSource,proto3" json:"time_source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Requirements) Reset() {
+	*x = Requirements{}
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Requirements) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Requirements) ProtoMessage() {}
+
+func (x *Requirements) ProtoReflect() protoreflect.Message {
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Requirements.ProtoReflect.Descriptor instead.
+func (*Requirements) Descriptor() ([]byte, []int) {
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Requirements) GetTlogThreshold() int32 {
+	if x != nil && x.TlogThreshold != nil {
+		return *x.TlogThreshold
+	}
+	return 0
+}
+
+func (x *Requirements) GetSctThreshold() int32 {
+	if x != nil && x.SctThreshold != nil {
+		return *x.SctThreshold
+	}
+	return 0
+}
+
+func (x *Requirements) GetTimestampThreshold() int32 {
+	if x != nil && x.TimestampThreshold != nil {
+		return *x.TimestampThreshold
+	}
+	return 0
+}
+
+func (x *Requirements) GetInsecureIgnoreTlog() bool {
+	if x != nil {
+		return x.InsecureIgnoreTlog
+	}
+	return false
+}
+
+func (x *Requirements) GetRequireInclusionProof() bool {
+	if x != nil {
+		return x.RequireInclusionProof
+	}
+	return false
+}
+
+func (x *Requirements) GetTimeSource() string {
+	if x != nil {
+		return x.TimeSource
+	}
+	return ""
+}
+
 type Check struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -1009,7 +1111,7 @@ type Check struct {
 
 func (x *Check) Reset() {
 	*x = Check{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1021,7 +1123,7 @@ func (x *Check) String() string {
 func (*Check) ProtoMessage() {}
 
 func (x *Check) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1034,7 +1136,7 @@ func (x *Check) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Check.ProtoReflect.Descriptor instead.
 func (*Check) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Check) GetName() string {
@@ -1068,7 +1170,7 @@ type Digest struct {
 
 func (x *Digest) Reset() {
 	*x = Digest{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1080,7 +1182,7 @@ func (x *Digest) String() string {
 func (*Digest) ProtoMessage() {}
 
 func (x *Digest) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1093,7 +1195,7 @@ func (x *Digest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Digest.ProtoReflect.Descriptor instead.
 func (*Digest) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Digest) GetAlgorithm() string {
@@ -1130,7 +1232,7 @@ type Evidence struct {
 
 func (x *Evidence) Reset() {
 	*x = Evidence{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1142,7 +1244,7 @@ func (x *Evidence) String() string {
 func (*Evidence) ProtoMessage() {}
 
 func (x *Evidence) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1155,7 +1257,7 @@ func (x *Evidence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evidence.ProtoReflect.Descriptor instead.
 func (*Evidence) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Evidence) GetType() Evidence_Type {
@@ -1239,7 +1341,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1353,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1366,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Diagnostic) GetSeverity() Diagnostic_Severity {
@@ -1305,7 +1407,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1419,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1432,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VerifyResponse) GetStatus() Status {
@@ -1388,7 +1490,7 @@ type SubResult struct {
 
 func (x *SubResult) Reset() {
 	*x = SubResult{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1502,7 @@ func (x *SubResult) String() string {
 func (*SubResult) ProtoMessage() {}
 
 func (x *SubResult) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1515,7 @@ func (x *SubResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubResult.ProtoReflect.Descriptor instead.
 func (*SubResult) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubResult) GetName() string {
@@ -1518,7 +1620,7 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\rVerifyOptions\x12\x18\n" +
 	"\aoffline\x18\x01 \x01(\bR\aoffline\x12,\n" +
 	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\x12\x17\n" +
-	"\ause_key\x18\x03 \x01(\bR\x06useKey\"\xad\x02\n" +
+	"\ause_key\x18\x03 \x01(\bR\x06useKey\"\xf0\x02\n" +
 	"\rVerifyRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
@@ -1531,7 +1633,19 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"trust_root\x18\x06 \x01(\tR\ttrustRoot\x128\n" +
 	"\aoptions\x18\a \x01(\v2\x1e.vmafx.plugin.v1.VerifyOptionsR\aoptions\x12\x1d\n" +
 	"\n" +
-	"policy_dir\x18\b \x01(\tR\tpolicyDir\"C\n" +
+	"policy_dir\x18\b \x01(\tR\tpolicyDir\x12A\n" +
+	"\frequirements\x18\t \x01(\v2\x1d.vmafx.plugin.v1.RequirementsR\frequirements\"\xe2\x02\n" +
+	"\fRequirements\x12*\n" +
+	"\x0etlog_threshold\x18\x01 \x01(\x05H\x00R\rtlogThreshold\x88\x01\x01\x12(\n" +
+	"\rsct_threshold\x18\x02 \x01(\x05H\x01R\fsctThreshold\x88\x01\x01\x124\n" +
+	"\x13timestamp_threshold\x18\x03 \x01(\x05H\x02R\x12timestampThreshold\x88\x01\x01\x120\n" +
+	"\x14insecure_ignore_tlog\x18\x04 \x01(\bR\x12insecureIgnoreTlog\x126\n" +
+	"\x17require_inclusion_proof\x18\x05 \x01(\bR\x15requireInclusionProof\x12\x1f\n" +
+	"\vtime_source\x18\x06 \x01(\tR\n" +
+	"timeSourceB\x11\n" +
+	"\x0f_tlog_thresholdB\x10\n" +
+	"\x0e_sct_thresholdB\x16\n" +
+	"\x14_timestamp_threshold\"C\n" +
 	"\x05Check\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02ok\x18\x02 \x01(\bR\x02ok\x12\x16\n" +
@@ -1602,7 +1716,7 @@ func file_vmafx_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_vmafx_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_vmafx_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_vmafx_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_vmafx_plugin_v1_plugin_proto_goTypes = []any{
 	(Status)(0),               // 0: vmafx.plugin.v1.Status
 	(NestedBlock_Nesting)(0),  // 1: vmafx.plugin.v1.NestedBlock.Nesting
@@ -1619,14 +1733,15 @@ var file_vmafx_plugin_v1_plugin_proto_goTypes = []any{
 	(*Identity)(nil),          // 12: vmafx.plugin.v1.Identity
 	(*VerifyOptions)(nil),     // 13: vmafx.plugin.v1.VerifyOptions
 	(*VerifyRequest)(nil),     // 14: vmafx.plugin.v1.VerifyRequest
-	(*Check)(nil),             // 15: vmafx.plugin.v1.Check
-	(*Digest)(nil),            // 16: vmafx.plugin.v1.Digest
-	(*Evidence)(nil),          // 17: vmafx.plugin.v1.Evidence
-	(*Diagnostic)(nil),        // 18: vmafx.plugin.v1.Diagnostic
-	(*VerifyResponse)(nil),    // 19: vmafx.plugin.v1.VerifyResponse
-	(*SubResult)(nil),         // 20: vmafx.plugin.v1.SubResult
-	nil,                       // 21: vmafx.plugin.v1.Identity.ExtensionsEntry
-	nil,                       // 22: vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	(*Requirements)(nil),      // 15: vmafx.plugin.v1.Requirements
+	(*Check)(nil),             // 16: vmafx.plugin.v1.Check
+	(*Digest)(nil),            // 17: vmafx.plugin.v1.Digest
+	(*Evidence)(nil),          // 18: vmafx.plugin.v1.Evidence
+	(*Diagnostic)(nil),        // 19: vmafx.plugin.v1.Diagnostic
+	(*VerifyResponse)(nil),    // 20: vmafx.plugin.v1.VerifyResponse
+	(*SubResult)(nil),         // 21: vmafx.plugin.v1.SubResult
+	nil,                       // 22: vmafx.plugin.v1.Identity.ExtensionsEntry
+	nil,                       // 23: vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
 }
 var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	6,  // 0: vmafx.plugin.v1.DescribeResponse.kinds:type_name -> vmafx.plugin.v1.KindSchema
@@ -1635,33 +1750,34 @@ var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	1,  // 3: vmafx.plugin.v1.NestedBlock.nesting:type_name -> vmafx.plugin.v1.NestedBlock.Nesting
 	7,  // 4: vmafx.plugin.v1.NestedBlock.attributes:type_name -> vmafx.plugin.v1.Attribute
 	11, // 5: vmafx.plugin.v1.ConfigureRequest.trust_roots:type_name -> vmafx.plugin.v1.TrustRoot
-	18, // 6: vmafx.plugin.v1.ConfigureResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
-	21, // 7: vmafx.plugin.v1.Identity.extensions:type_name -> vmafx.plugin.v1.Identity.ExtensionsEntry
-	22, // 8: vmafx.plugin.v1.Identity.extension_regexps:type_name -> vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	19, // 6: vmafx.plugin.v1.ConfigureResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
+	22, // 7: vmafx.plugin.v1.Identity.extensions:type_name -> vmafx.plugin.v1.Identity.ExtensionsEntry
+	23, // 8: vmafx.plugin.v1.Identity.extension_regexps:type_name -> vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
 	12, // 9: vmafx.plugin.v1.VerifyRequest.identities:type_name -> vmafx.plugin.v1.Identity
 	13, // 10: vmafx.plugin.v1.VerifyRequest.options:type_name -> vmafx.plugin.v1.VerifyOptions
-	2,  // 11: vmafx.plugin.v1.Evidence.type:type_name -> vmafx.plugin.v1.Evidence.Type
-	16, // 12: vmafx.plugin.v1.Evidence.subject_digest:type_name -> vmafx.plugin.v1.Digest
-	3,  // 13: vmafx.plugin.v1.Diagnostic.severity:type_name -> vmafx.plugin.v1.Diagnostic.Severity
-	0,  // 14: vmafx.plugin.v1.VerifyResponse.status:type_name -> vmafx.plugin.v1.Status
-	15, // 15: vmafx.plugin.v1.VerifyResponse.checks:type_name -> vmafx.plugin.v1.Check
-	17, // 16: vmafx.plugin.v1.VerifyResponse.evidence:type_name -> vmafx.plugin.v1.Evidence
-	18, // 17: vmafx.plugin.v1.VerifyResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
-	20, // 18: vmafx.plugin.v1.VerifyResponse.sub_results:type_name -> vmafx.plugin.v1.SubResult
-	0,  // 19: vmafx.plugin.v1.SubResult.status:type_name -> vmafx.plugin.v1.Status
-	15, // 20: vmafx.plugin.v1.SubResult.checks:type_name -> vmafx.plugin.v1.Check
-	17, // 21: vmafx.plugin.v1.SubResult.evidence:type_name -> vmafx.plugin.v1.Evidence
-	4,  // 22: vmafx.plugin.v1.Verifier.Describe:input_type -> vmafx.plugin.v1.DescribeRequest
-	9,  // 23: vmafx.plugin.v1.Verifier.Configure:input_type -> vmafx.plugin.v1.ConfigureRequest
-	14, // 24: vmafx.plugin.v1.Verifier.Verify:input_type -> vmafx.plugin.v1.VerifyRequest
-	5,  // 25: vmafx.plugin.v1.Verifier.Describe:output_type -> vmafx.plugin.v1.DescribeResponse
-	10, // 26: vmafx.plugin.v1.Verifier.Configure:output_type -> vmafx.plugin.v1.ConfigureResponse
-	19, // 27: vmafx.plugin.v1.Verifier.Verify:output_type -> vmafx.plugin.v1.VerifyResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	15, // 11: vmafx.plugin.v1.VerifyRequest.requirements:type_name -> vmafx.plugin.v1.Requirements
+	2,  // 12: vmafx.plugin.v1.Evidence.type:type_name -> vmafx.plugin.v1.Evidence.Type
+	17, // 13: vmafx.plugin.v1.Evidence.subject_digest:type_name -> vmafx.plugin.v1.Digest
+	3,  // 14: vmafx.plugin.v1.Diagnostic.severity:type_name -> vmafx.plugin.v1.Diagnostic.Severity
+	0,  // 15: vmafx.plugin.v1.VerifyResponse.status:type_name -> vmafx.plugin.v1.Status
+	16, // 16: vmafx.plugin.v1.VerifyResponse.checks:type_name -> vmafx.plugin.v1.Check
+	18, // 17: vmafx.plugin.v1.VerifyResponse.evidence:type_name -> vmafx.plugin.v1.Evidence
+	19, // 18: vmafx.plugin.v1.VerifyResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
+	21, // 19: vmafx.plugin.v1.VerifyResponse.sub_results:type_name -> vmafx.plugin.v1.SubResult
+	0,  // 20: vmafx.plugin.v1.SubResult.status:type_name -> vmafx.plugin.v1.Status
+	16, // 21: vmafx.plugin.v1.SubResult.checks:type_name -> vmafx.plugin.v1.Check
+	18, // 22: vmafx.plugin.v1.SubResult.evidence:type_name -> vmafx.plugin.v1.Evidence
+	4,  // 23: vmafx.plugin.v1.Verifier.Describe:input_type -> vmafx.plugin.v1.DescribeRequest
+	9,  // 24: vmafx.plugin.v1.Verifier.Configure:input_type -> vmafx.plugin.v1.ConfigureRequest
+	14, // 25: vmafx.plugin.v1.Verifier.Verify:input_type -> vmafx.plugin.v1.VerifyRequest
+	5,  // 26: vmafx.plugin.v1.Verifier.Describe:output_type -> vmafx.plugin.v1.DescribeResponse
+	10, // 27: vmafx.plugin.v1.Verifier.Configure:output_type -> vmafx.plugin.v1.ConfigureResponse
+	20, // 28: vmafx.plugin.v1.Verifier.Verify:output_type -> vmafx.plugin.v1.VerifyResponse
+	26, // [26:29] is the sub-list for method output_type
+	23, // [23:26] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_vmafx_plugin_v1_plugin_proto_init() }
@@ -1669,13 +1785,14 @@ func file_vmafx_plugin_v1_plugin_proto_init() {
 	if File_vmafx_plugin_v1_plugin_proto != nil {
 		return
 	}
+	file_vmafx_plugin_v1_plugin_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vmafx_plugin_v1_plugin_proto_rawDesc), len(file_vmafx_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,225 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// Older cosign formats carry the same material as a Sigstore bundle —
+// signature, certificate, Rekor entry with its signed entry timestamp — in
+// other containers. They are converted to a v0.1 bundle (the version that
+// takes an inclusion promise without a proof) and verified like any other:
+// the conversion only moves bytes, every one of which is then verified.
+
+// Detached is signature material given as separate pieces, as
+// `cosign verify-blob --signature --certificate --certificate-chain` takes it.
+type Detached struct {
+	Signature      []byte // raw, or base64 as cosign writes it
+	CertificatePEM []byte // PEM, or base64 of PEM; empty for key signatures
+	ChainPEM       []byte // intermediates and root, PEM
+	// RekorBundleJSON is cosign's {"SignedEntryTimestamp", "Payload"} object.
+	RekorBundleJSON []byte
+	RFC3161         [][]byte // DER timestamp responses
+}
+
+// legacyBlobBundle is the JSON `cosign sign-blob --bundle` wrote before the
+// Sigstore bundle format.
+type legacyBlobBundle struct {
+	Base64Signature string          `json:"base64Signature"`
+	Cert            string          `json:"cert"`
+	RekorBundle     json.RawMessage `json:"rekorBundle"`
+	RFC3161         *struct {
+		SignedRFC3161Timestamp []byte `json:"SignedRFC3161Timestamp"`
+	} `json:"rfc3161Timestamp"`
+}
+
+// IsLegacyBlobBundle reports whether data looks like cosign's old blob bundle.
+func IsLegacyBlobBundle(data []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(data, &probe) != nil {
+		return false
+	}
+	_, sig := probe["base64Signature"]
+	_, media := probe["mediaType"]
+	return sig && !media
+}
+
+// BundleFromLegacy converts cosign's old blob bundle into Sigstore bundle
+// JSON signing digest.
+func BundleFromLegacy(data []byte, digest Digest) ([]byte, error) {
+	if len(data) > MaxBundleSize {
+		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
+	}
+	var lb legacyBlobBundle
+	if err := json.Unmarshal(data, &lb); err != nil {
+		return nil, fmt.Errorf("cosign bundle is not valid JSON: %w", err)
+	}
+	if lb.Base64Signature == "" {
+		return nil, errors.New("cosign bundle has no base64Signature")
+	}
+	d := Detached{Signature: []byte(lb.Base64Signature), CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle}
+	if len(bytes.TrimSpace(lb.RekorBundle)) == 0 || string(bytes.TrimSpace(lb.RekorBundle)) == "null" {
+		d.RekorBundleJSON = nil
+	}
+	if lb.RFC3161 != nil && len(lb.RFC3161.SignedRFC3161Timestamp) > 0 {
+		d.RFC3161 = [][]byte{lb.RFC3161.SignedRFC3161Timestamp}
+	}
+	return BundleFromDetached(d, digest)
+}
+
+type rekorBundle struct {
+	SignedEntryTimestamp []byte `json:"SignedEntryTimestamp"`
+	Payload              struct {
+		Body           string `json:"body"`
+		IntegratedTime int64  `json:"integratedTime"`
+		LogIndex       int64  `json:"logIndex"`
+		LogID          string `json:"logID"`
+	} `json:"Payload"`
+}
+
+// BundleFromDetached assembles Sigstore bundle JSON (v0.1) from detached
+// material and the digest the signature is over.
+func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
+	rawDigest, err := digest.bytes()
+	if err != nil {
+		return nil, err
+	}
+	sig, err := decodeMaybeBase64(d.Signature)
+	if err != nil || len(sig) == 0 {
+		return nil, errors.New("signature is empty or not base64")
+	}
+	hashAlg := map[string]protocommon.HashAlgorithm{
+		"sha256": protocommon.HashAlgorithm_SHA2_256, "sha384": protocommon.HashAlgorithm_SHA2_384, "sha512": protocommon.HashAlgorithm_SHA2_512,
+	}[digest.Algorithm]
+	b := &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+			MessageDigest: &protocommon.HashOutput{Algorithm: hashAlg, Digest: rawDigest},
+			Signature:     sig,
+		}},
+		VerificationMaterial: &protobundle.VerificationMaterial{},
+	}
+	vm := b.VerificationMaterial
+	if len(bytes.TrimSpace(d.CertificatePEM)) > 0 {
+		certs, err := parseCertsMaybeBase64(d.CertificatePEM)
+		if err != nil {
+			return nil, fmt.Errorf("certificate: %w", err)
+		}
+		if len(certs) != 1 {
+			return nil, fmt.Errorf("certificate: want one certificate, found %d", len(certs))
+		}
+		chain := []*protocommon.X509Certificate{{RawBytes: certs[0].Raw}}
+		if len(bytes.TrimSpace(d.ChainPEM)) > 0 {
+			extra, err := parseCertsMaybeBase64(d.ChainPEM)
+			if err != nil {
+				return nil, fmt.Errorf("certificate chain: %w", err)
+			}
+			for _, c := range extra {
+				chain = append(chain, &protocommon.X509Certificate{RawBytes: c.Raw})
+			}
+		}
+		vm.Content = &protobundle.VerificationMaterial_X509CertificateChain{X509CertificateChain: &protocommon.X509CertificateChain{Certificates: chain}}
+	} else {
+		vm.Content = &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{}}
+	}
+	if len(d.RekorBundleJSON) > 0 {
+		entry, err := tlogEntryFromRekorBundle(d.RekorBundleJSON)
+		if err != nil {
+			return nil, fmt.Errorf("rekor bundle: %w", err)
+		}
+		vm.TlogEntries = []*protorekor.TransparencyLogEntry{entry}
+	}
+	if len(d.RFC3161) > 0 {
+		vm.TimestampVerificationData = &protobundle.TimestampVerificationData{}
+		for _, ts := range d.RFC3161 {
+			vm.TimestampVerificationData.Rfc3161Timestamps = append(vm.TimestampVerificationData.Rfc3161Timestamps, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
+		}
+	}
+	return protojson.Marshal(b)
+}
+
+func tlogEntryFromRekorBundle(data []byte) (*protorekor.TransparencyLogEntry, error) {
+	var rb rekorBundle
+	if err := json.Unmarshal(data, &rb); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	body, err := base64.StdEncoding.DecodeString(rb.Payload.Body)
+	if err != nil || len(body) == 0 {
+		return nil, errors.New("Payload.body is empty or not base64")
+	}
+	var kind struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.Unmarshal(body, &kind); err != nil || kind.Kind == "" {
+		return nil, errors.New("Payload.body is not a Rekor entry")
+	}
+	logID, err := hex.DecodeString(rb.Payload.LogID)
+	if err != nil || len(logID) == 0 {
+		return nil, errors.New("Payload.logID is not hex")
+	}
+	if len(rb.SignedEntryTimestamp) == 0 {
+		return nil, errors.New("no SignedEntryTimestamp")
+	}
+	return &protorekor.TransparencyLogEntry{
+		LogIndex:          rb.Payload.LogIndex,
+		LogId:             &protocommon.LogId{KeyId: logID},
+		KindVersion:       &protorekor.KindVersion{Kind: kind.Kind, Version: kind.APIVersion},
+		IntegratedTime:    rb.Payload.IntegratedTime,
+		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: rb.SignedEntryTimestamp},
+		CanonicalizedBody: body,
+	}, nil
+}
+
+// decodeMaybeBase64 returns the base64-decoded bytes when data is base64
+// text, else data itself.
+func decodeMaybeBase64(data []byte) ([]byte, error) {
+	s := strings.TrimSpace(string(data))
+	if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return dec, nil
+	}
+	return data, nil
+}
+
+func parseCertsMaybeBase64(data []byte) ([]*x509.Certificate, error) {
+	data = bytes.TrimSpace(data)
+	if !bytes.HasPrefix(data, []byte("-----BEGIN")) {
+		dec, err := base64.StdEncoding.DecodeString(string(data))
+		if err != nil {
+			return nil, errors.New("neither PEM nor base64-encoded PEM")
+		}
+		data = dec
+	}
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("PEM block %q is not a CERTIFICATE", block.Type)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, errors.New("no PEM certificate found")
+	}
+	return certs, nil
+}
