@@ -8,9 +8,10 @@ DEMO_DIR  := build/demo
 # Pinned code generators for the plugin protocol.
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
+COSIGN_VERSION             := v2.6.5
 TOOLS_BIN := $(CURDIR)/build/tools
 
-.PHONY: all build demo docs test test-short bench lint proto clean
+.PHONY: all build cosign demo docs test test-short bench lint proto clean
 
 all: build
 
@@ -51,6 +52,12 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# The real cosign CLI, for interop tests and benchmarks (COSIGN=… to use another).
+$(TOOLS_BIN)/cosign:
+	GOBIN=$(TOOLS_BIN) $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION)
+
+cosign: $(TOOLS_BIN)/cosign
 
 proto:
 	GOBIN=$(TOOLS_BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)

@@ -3,6 +3,8 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,4 +155,14 @@ func fixturesDir(t *testing.T) string {
 		t.Skipf("fixtures not found at %s", dir)
 	}
 	return dir
+}
+
+func sha256Hex(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
