@@ -208,7 +208,18 @@ func isTerminal(w io.Writer) bool {
 func writeDiags(w io.Writer, f *policy.File, diags hcl.Diagnostics) {
 	width := uint(100)
 	dw := hcl.NewDiagnosticTextWriter(w, f.Files(), width, isTerminal(w))
-	_ = dw.WriteDiagnostics(diags)
+	for _, d := range diags {
+		// A file:line,col line first (editors and CI annotate from it),
+		// then hcl's explanation with the snippet.
+		if d.Subject != nil {
+			sev := "error"
+			if d.Severity == hcl.DiagWarning {
+				sev = "warning"
+			}
+			fmt.Fprintf(w, "%s:%d,%d: %s: %s\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary)
+		}
+		_ = dw.WriteDiagnostic(d)
+	}
 }
 
 func policyCommand() *cli.Command {

@@ -50,6 +50,15 @@ var Schema = sdk.KindSchema{
 		{Name: "bundle", Type: sdk.TypePath, Description: "The Sigstore bundle (v0.1–v0.3), or a JSON Lines file of bundles (`gh attestation download`, `*.intoto.jsonl`): then at least one must verify. Default: <path>.sigstore.json, then <path>.bundle.", Example: `"dist/app.tar.gz.sigstore.json"`},
 	},
 	Blocks: []sdk.NestedBlock{{
+		TypeName:    "provenance",
+		Nesting:     sdk.NestingSingle,
+		Description: "Require SLSA provenance (v0.2 from slsa-github-generator, or v1 from GitHub attest-build-provenance and generator v2 builders) whose subjects include the file, with these properties.",
+		Attributes: []sdk.Attribute{
+			{Name: "builder_id", Type: sdk.TypeString, Description: "The builder id; without @ref any ref of that builder.", Example: `"https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"`},
+			{Name: "source_repository", Type: sdk.TypeString, Description: "The source repository, owner/name or URI.", Example: `"vmafx/vmafx"`},
+			{Name: "source_ref", Type: sdk.TypeString, Description: "The source git ref (a bare tag name matches refs/tags/<name>).", Example: `"refs/tags/v1.4.0"`},
+		},
+	}, {
 		TypeName:    "attestation",
 		Nesting:     sdk.NestingSingle,
 		Description: "Require an in-toto attestation (a DSSE bundle whose statement names the file's digest as a subject) rather than a plain signature.",
@@ -65,13 +74,14 @@ func (p *Plugin) Info() sdk.Info {
 }
 
 type attributes struct {
-	Signature        string       `json:"signature"`
-	Certificate      string       `json:"certificate"`
-	CertificateChain string       `json:"certificate_chain"`
-	Path             string       `json:"path"`
-	Digest           string       `json:"digest"`
-	Bundle           string       `json:"bundle"`
-	Attestation      *attestation `json:"attestation"`
+	Signature        string           `json:"signature"`
+	Certificate      string           `json:"certificate"`
+	CertificateChain string           `json:"certificate_chain"`
+	Path             string           `json:"path"`
+	Digest           string           `json:"digest"`
+	Bundle           string           `json:"bundle"`
+	Attestation      *attestation     `json:"attestation"`
+	Provenance       *provenanceRules `json:"provenance"`
 }
 
 type attestation struct {
@@ -138,7 +148,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		if len(docs) > 1 {
 			source = fmt.Sprintf("%s:%d", bundlePath, i+1)
 		}
-		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req, a.Attestation)
+		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req, a)
 		if err != nil {
 			if d.err != nil {
 				return res.Errorf("digest", "%v", d.err), nil
@@ -161,7 +171,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 // checkBundle binds one bundle to the blob's digest and pre-verifies it with
 // the same core the host uses, for a precise reason.
-func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, req *sdk.Request, att *attestation) (*sdk.Evidence, string, error) {
+func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, req *sdk.Request, a attributes) (*sdk.Evidence, string, error) {
 	if trust.IsLegacyBlobBundle(doc) {
 		// cosign's pre-2.0 blob bundle: the same material, converted.
 		digest, err := d.digest("sha256")
@@ -178,8 +188,8 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", source, err)
 	}
-	if att != nil {
-		if err := checkAttestation(b, source, att); err != nil {
+	if a.Attestation != nil || a.Provenance != nil {
+		if err := checkAttestation(b, source, a.Attestation, a.Provenance); err != nil {
 			return nil, "", err
 		}
 	}
@@ -265,7 +275,7 @@ func isBareDSSE(doc []byte) bool {
 // checkAttestation requires a DSSE in-toto statement of the wanted
 // predicate type. The subject-digest binding itself is verified with the
 // signature (sigstore-go checks the statement's subjects).
-func checkAttestation(b *bundle.Bundle, source string, att *attestation) error {
+func checkAttestation(b *bundle.Bundle, source string, att *attestation, prov *provenanceRules) error {
 	env, err := b.Envelope()
 	if err != nil || env == nil {
 		return fmt.Errorf("%s: an attestation is required, but the bundle holds a plain message signature", source)
@@ -274,8 +284,17 @@ func checkAttestation(b *bundle.Bundle, source string, att *attestation) error {
 	if err != nil {
 		return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 	}
-	if att.PredicateType != "" && st.GetPredicateType() != att.PredicateType {
+	if att != nil && att.PredicateType != "" && st.GetPredicateType() != att.PredicateType {
 		return fmt.Errorf("%s: predicate type: expected %s, found %s", source, att.PredicateType, st.GetPredicateType())
+	}
+	if prov != nil {
+		facts, err := readProvenance(st)
+		if err != nil {
+			return fmt.Errorf("%s: %w", source, err)
+		}
+		if diffs := checkProvenance(facts, *prov); len(diffs) > 0 {
+			return fmt.Errorf("%s: provenance not accepted: %s", source, strings.Join(diffs, "; "))
+		}
 	}
 	return nil
 }
