@@ -124,7 +124,12 @@ func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
 				if !c.OK {
 					mark = "FAIL"
 				}
-				fmt.Fprintf(w, "  %s %-18s %s\n", mark, c.Name, oneLine(c.Detail))
+				lines := strings.Split(strings.TrimRight(c.Detail, "\n"), "\n")
+				fmt.Fprintf(w, "  %s %-18s %s\n", mark, c.Name, strings.TrimSpace(lines[0]))
+				// Multi-line details (criteria vs certificate) keep their shape.
+				for _, l := range lines[1:] {
+					fmt.Fprintf(w, "  %s %-18s %s\n", "    ", "", l)
+				}
 			}
 		}
 	}

@@ -143,6 +143,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	// at least one of them verifies, and only those are returned.
 	docs := splitJSONLines(data)
 	var failures []string
+	explain := "" // criteria vs certificate, for the first identity failure
 	for i, doc := range docs {
 		source := bundlePath
 		if len(docs) > 1 {
@@ -153,6 +154,10 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 			if d.err != nil {
 				return res.Errorf("digest", "%v", d.err), nil
 			}
+			var idErr *trust.IdentityError
+			if errors.As(err, &idErr) && explain == "" {
+				explain = idErr.Explain()
+			}
 			failures = append(failures, err.Error())
 			continue
 		}
@@ -160,6 +165,9 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		res.Evidence = append(res.Evidence, *ev)
 	}
 	if len(res.Evidence) == 0 {
+		if explain != "" {
+			res.Checks = append(res.Checks, sdk.Check{Name: "identity", OK: false, Detail: explain})
+		}
 		reason := strings.Join(failures, "; ")
 		if len(docs) > 1 {
 			reason = fmt.Sprintf("none of the %d bundles in %s verifies: %s", len(docs), bundlePath, reason)

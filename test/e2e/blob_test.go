@@ -314,3 +314,27 @@ func flipSignature(t *testing.T, p string) {
 		t.Fatal(err)
 	}
 }
+
+// TestExplainShowsCriteriaAndCertificate: like gh, a failed identity shows
+// the criteria enforced next to what the certificate contained.
+func TestExplainShowsCriteriaAndCertificate(t *testing.T) {
+	r := newRelease(t)
+	r.sign(t, "app", "x", evilSAN, githubIssuer)
+	policy := writeFile(t, r.dir, "policy.hcl", releasePolicy+blobBlock("app", "release"))
+	res := runCLI(t, nil, "check", policy, "--offline")
+	if res.code != 1 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	for _, want := range []string{
+		"identity release enforced:",
+		`- subject (SAN) must match /^(?:https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*)$/`,
+		"- issuer must equal " + githubIssuer,
+		"✗ subject: found " + evilSAN,
+		"the certificate contained:",
+		"- subject (SAN): " + evilSAN,
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}
