@@ -745,8 +745,14 @@ func (p *Policy) decodeValue(attr *hcl.Attribute, schema sdk.Attribute, ctx *hcl
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown value", Detail: fmt.Sprintf("Attribute %q depends on a value not known before verification.", attr.Name), Subject: attr.Expr.Range().Ptr()}}
 	}
 	g := ctyToGo(conv)
-	if schema.Type == sdk.TypePath {
+	switch schema.Type {
+	case sdk.TypePath:
 		g = p.resolve(g.(string))
+	case sdk.TypeListPath:
+		list := g.([]any)
+		for i, e := range list {
+			list[i] = p.resolve(e.(string))
+		}
 	}
 	return g, diags
 }
@@ -759,7 +765,7 @@ func attributeType(t string) (cty.Type, bool) {
 		return cty.Number, true
 	case sdk.TypeBool:
 		return cty.Bool, true
-	case sdk.TypeListString:
+	case sdk.TypeListString, sdk.TypeListPath:
 		return cty.List(cty.String), true
 	case sdk.TypeMapString:
 		return cty.Map(cty.String), true

@@ -40,6 +40,7 @@ const (
 	TypeBool       = "bool"
 	TypePath       = "path" // a string resolved against the policy's directory
 	TypeListString = "list(string)"
+	TypeListPath   = "list(path)" // each resolved like TypePath
 	TypeMapString  = "map(string)"
 )
 

@@ -44,6 +44,10 @@ var Schema = sdk.KindSchema{
 	Attributes: []sdk.Attribute{
 		{Name: "path", Type: sdk.TypePath, Description: "The file to verify (relative to the policy's directory).", Example: `"dist/app.tar.gz"`},
 		{Name: "digest", Type: sdk.TypeString, Description: "The file's digest, for when only the digest is at hand (instead of path).", Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`},
+		{Name: "bundles", Type: sdk.TypeListPath, Description: "Several bundle files, e.g. one per signer for identities = [...] with require = N.", Example: `["dist/app.tar.gz.release.sigstore.json", "dist/app.tar.gz.qa.sigstore.json"]`},
+		{Name: "checksums", Type: sdk.TypePath, Description: "A SHA256SUMS file (sha256sum format) that must list this file with the same digest; the checksums file's own signature is verified against the identity.", Example: `"dist/SHA256SUMS"`},
+		{Name: "checksums_bundle", Type: sdk.TypePath, Description: "The checksums file's bundle. Default: <checksums>.sigstore.json, then <checksums>.bundle.", Example: `"dist/SHA256SUMS.sigstore.json"`},
+		{Name: "name", Type: sdk.TypeString, Description: "The file's name in the checksums file (default: the base name of path).", Example: `"libvmaf.so"`},
 		{Name: "signature", Type: sdk.TypePath, Description: "A detached signature (base64, as `cosign sign-blob --output-signature` writes it), instead of a bundle. Without a transparency-log entry it needs verification { insecure_ignore_tlog = true } or a timestamp.", Example: `"dist/app.tar.gz.sig"`},
 		{Name: "certificate", Type: sdk.TypePath, Description: "The signing certificate (PEM, or base64 of PEM) that goes with signature.", Example: `"dist/app.tar.gz.pem"`},
 		{Name: "certificate_chain", Type: sdk.TypePath, Description: "Intermediate and root certificates (PEM) for certificate, when the trust root does not hold them.", Example: `"dist/chain.pem"`},
@@ -80,6 +84,10 @@ type attributes struct {
 	Path             string           `json:"path"`
 	Digest           string           `json:"digest"`
 	Bundle           string           `json:"bundle"`
+	Bundles          []string         `json:"bundles"`
+	Checksums        string           `json:"checksums"`
+	ChecksumsBundle  string           `json:"checksums_bundle"`
+	Name             string           `json:"name"`
 	Attestation      *attestation     `json:"attestation"`
 	Provenance       *provenanceRules `json:"provenance"`
 }
@@ -103,56 +111,97 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		return res.Fail("attributes", "blob needs path or digest"), nil
 	case a.Path != "" && a.Digest != "":
 		return res.Fail("attributes", "give path or digest, not both"), nil
+	case a.Signature != "" && (a.Bundle != "" || len(a.Bundles) > 0):
+		return res.Fail("attributes", "give bundle(s) or signature, not both"), nil
 	}
 	m, err := p.material(req.TrustRoot)
 	if err != nil {
 		return res.Errorf("trust root", "%v", err), nil
 	}
 	d := &digester{ctx: ctx, path: a.Path, given: a.Digest, cache: map[string]trust.Digest{}}
-	var bundlePath string
-	var data []byte
-	if a.Signature != "" {
-		if a.Bundle != "" {
-			return res.Fail("attributes", "give bundle or signature, not both"), nil
-		}
-		bundlePath = a.Signature
-		data, err = detachedBundle(a, d)
-		if err != nil {
-			if d.err != nil {
-				return res.Errorf("digest", "%v", d.err), nil
-			}
-			return res.Fail("signature", err.Error()), nil
-		}
-	} else {
-		bundlePath, err = findBundle(a)
-		if err != nil {
-			return res.Fail("bundle", err.Error()), nil
-		}
-		data, err = readBounded(bundlePath, MaxBundleSize)
-		if err != nil {
-			return res.Fail("bundle", fmt.Sprintf("%s: %v", bundlePath, err)), nil
-		}
-	}
 	ids := make([]trust.Identity, 0, len(req.Identities))
 	for _, id := range req.Identities {
 		ids = append(ids, trust.Identity(id))
 	}
 
-	// A bundle file holds one bundle, or several as JSON Lines (the shape
-	// of `gh attestation download`): then, as gh does, the blob passes when
-	// at least one of them verifies, and only those are returned.
-	docs := splitJSONLines(data)
-	var failures []string
-	explain := "" // criteria vs certificate, for the first identity failure
-	for i, doc := range docs {
-		source := bundlePath
-		if len(docs) > 1 {
-			source = fmt.Sprintf("%s:%d", bundlePath, i+1)
-		}
-		ev, detail, err := p.checkBundle(m, d, doc, source, ids, req, a)
+	// The blob's own signatures, unless only a signed checksums file vouches
+	// for it.
+	if a.Signature != "" || a.Bundle != "" || len(a.Bundles) > 0 || a.Checksums == "" || defaultBundleExists(a) {
+		cands, err := candidates(a, d)
 		if err != nil {
 			if d.err != nil {
 				return res.Errorf("digest", "%v", d.err), nil
+			}
+			return res.Fail("bundle", err.Error()), nil
+		}
+		if r := p.verifyCandidates(res, m, d, cands, ids, req, a); r != nil {
+			return r, nil
+		}
+	}
+	if a.Checksums != "" {
+		if r := p.verifyChecksums(ctx, res, m, d, ids, req, a); r != nil {
+			return r, nil
+		}
+	}
+	return res, nil
+}
+
+// candidate is one bundle to try, with where it came from.
+type candidate struct {
+	source string
+	doc    []byte
+}
+
+// candidates reads the blob's signature material: a detached signature, the
+// bundles listed, or the bundle (default <path>.sigstore.json, .bundle). A
+// bundle file holds one bundle or several as JSON Lines (`gh attestation
+// download`, `*.intoto.jsonl`).
+func candidates(a attributes, d *digester) ([]candidate, error) {
+	if a.Signature != "" {
+		doc, err := detachedBundle(a, d)
+		if err != nil {
+			return nil, err
+		}
+		return []candidate{{source: a.Signature, doc: doc}}, nil
+	}
+	paths := append([]string(nil), a.Bundles...)
+	if a.Bundle != "" || len(paths) == 0 {
+		p, err := findBundle(a)
+		if err != nil {
+			return nil, err
+		}
+		paths = append([]string{p}, paths...)
+	}
+	var out []candidate
+	for _, p := range paths {
+		data, err := readBounded(p, MaxBundleSize)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		docs := splitJSONLines(data)
+		for i, doc := range docs {
+			source := p
+			if len(docs) > 1 {
+				source = fmt.Sprintf("%s:%d", p, i+1)
+			}
+			out = append(out, candidate{source: source, doc: doc})
+		}
+	}
+	return out, nil
+}
+
+// verifyCandidates pre-checks each candidate; as gh does, the blob passes
+// when at least one verifies, and only those become evidence (with several
+// identities and require = N, the host counts the distinct signers). It
+// returns a final result on failure, nil to go on.
+func (p *Plugin) verifyCandidates(res *sdk.Result, m *trust.Material, d *digester, cands []candidate, ids []trust.Identity, req *sdk.Request, a attributes) *sdk.Result {
+	var failures []string
+	explain := "" // criteria vs certificate, for the first identity failure
+	for _, c := range cands {
+		ev, detail, err := p.checkBundle(m, d, c.doc, c.source, ids, req, a)
+		if err != nil {
+			if d.err != nil {
+				return res.Errorf("digest", "%v", d.err)
 			}
 			var idErr *trust.IdentityError
 			if errors.As(err, &idErr) && explain == "" {
@@ -164,17 +213,22 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		res.Pass("signature", detail)
 		res.Evidence = append(res.Evidence, *ev)
 	}
-	if len(res.Evidence) == 0 {
-		if explain != "" {
-			res.Checks = append(res.Checks, sdk.Check{Name: "identity", OK: false, Detail: explain})
-		}
-		reason := strings.Join(failures, "; ")
-		if len(docs) > 1 {
-			reason = fmt.Sprintf("none of the %d bundles in %s verifies: %s", len(docs), bundlePath, reason)
-		}
-		return res.Fail("signature", reason), nil
+	if len(res.Evidence) > 0 {
+		return nil
 	}
-	return res, nil
+	if explain != "" {
+		res.Checks = append(res.Checks, sdk.Check{Name: "identity", OK: false, Detail: explain})
+	}
+	reason := strings.Join(failures, "; ")
+	if len(cands) > 1 {
+		reason = fmt.Sprintf("none of the %d bundles verifies: %s", len(cands), reason)
+	}
+	return res.Fail("signature", reason)
+}
+
+func defaultBundleExists(a attributes) bool {
+	_, err := findBundle(attributes{Path: a.Path})
+	return a.Path != "" && err == nil
 }
 
 // checkBundle binds one bundle to the blob's digest and pre-verifies it with
