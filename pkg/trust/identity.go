@@ -160,12 +160,21 @@ func (id Identity) Match(s *Signer) []Mismatch {
 	check("subject", id.Subject, id.SubjectRegexp, s.Subject)
 	check("issuer", id.Issuer, id.IssuerRegexp, s.Issuer)
 	for _, name := range sortedKeys(id.Extensions) {
-		check(name, id.Extensions[name], "", s.Extensions[name])
+		check(name, id.Extensions[name], "", s.extension(name))
 	}
 	for _, name := range sortedKeys(id.ExtensionRegexps) {
-		check(name, "", id.ExtensionRegexps[name], s.Extensions[name])
+		check(name, "", id.ExtensionRegexps[name], s.extension(name))
 	}
 	return out
+}
+
+// extension returns the value of a Fulcio extension by name. The issuer is
+// kept in Signer.Issuer, not repeated in Extensions.
+func (s *Signer) extension(name string) string {
+	if name == "issuer" {
+		return s.Issuer
+	}
+	return s.Extensions[name]
 }
 
 // IdentityError says no accepted identity signed: for each identity, the
@@ -182,6 +191,8 @@ func (e *IdentityError) Error() string {
 	for i, id := range e.Identities {
 		if len(e.Identities) > 1 || id.Name != "" {
 			fmt.Fprintf(&b, "; identity %q:", id.Name)
+		} else {
+			b.WriteString(":")
 		}
 		for j, m := range e.Mismatches[i] {
 			if j > 0 {

@@ -332,7 +332,8 @@ func explainVerifyError(err error) error {
 	switch {
 	case strings.Contains(msg, "threshold not met for verified signed & log entry integrated timestamps"):
 		return fmt.Errorf("no verified signing time: the bundle carries no transparency-log entry or signed timestamp that the trust root can verify (for key-signed setups without a log, see insecure_ignore_tlog): %w", err)
-	case strings.Contains(msg, "artifact digest") || strings.Contains(msg, "provided artifact digests do not match") || strings.Contains(msg, "subject digest"):
+	case strings.Contains(msg, "artifact digest") || strings.Contains(msg, "provided artifact digests do not match") || strings.Contains(msg, "subject digest") ||
+		strings.Contains(msg, "artifact does not match digest"): // a message signature over another digest
 		return fmt.Errorf("digest binding: %w", err)
 	case strings.Contains(msg, "transparency log") || strings.Contains(msg, "tlog"):
 		return fmt.Errorf("transparency log: %w", err)
