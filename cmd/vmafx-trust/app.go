@@ -110,7 +110,8 @@ type checkConfig struct {
 
 // session is a run's plugins; Close kills them.
 type session struct {
-	plugins *host.Set
+	plugins    *host.Set
+	launchErrs []error
 }
 
 func (s *session) Close() { s.plugins.Kill() }
@@ -127,14 +128,16 @@ func startPlugins(ctx context.Context) (*session, error) {
 	}
 	sources = append(sources, host.Discover(host.PluginDirs())...)
 	set, errs := host.LaunchAll(ctx, sources)
-	s := &session{plugins: set}
-	if len(errs) > 0 {
+	s := &session{plugins: set, launchErrs: errs}
+	// A plugin that cannot start only matters if the policy needs its kind:
+	// report it and go on with the others (a block of a kind nobody serves
+	// is then a policy error, right after this message).
+	for _, e := range errs {
+		fmt.Fprintln(os.Stderr, "vmafx-trust: error:", e)
+	}
+	if len(set.Plugins) == 0 {
 		s.Close()
-		msgs := make([]string, len(errs))
-		for i, e := range errs {
-			msgs[i] = e.Error()
-		}
-		return nil, fmt.Errorf("%s", strings.Join(msgs, "\n"))
+		return nil, fmt.Errorf("no verifier plugin could be started")
 	}
 	return s, nil
 }

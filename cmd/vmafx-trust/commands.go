@@ -52,7 +52,13 @@ func pluginsCommand() *cli.Command {
 						}
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name(), p.Info.Version, strings.Join(kinds, ","), src)
 					}
-					return tw.Flush()
+					if err := tw.Flush(); err != nil {
+						return err
+					}
+					if len(s.launchErrs) > 0 {
+						return exitf(report.ExitUnchecked, "%d plugin(s) could not be started (see above)", len(s.launchErrs))
+					}
+					return nil
 				},
 			},
 			{

@@ -188,10 +188,11 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		Stderr:           p.stderr,
-		SyncStderr:       nil,
-		StartTimeout:     StartTimeout,
-		GRPCDialOptions:  sdk.GRPCDialOptions(),
-		Logger:           hclog.NewNullLogger(),
+		// Writes to os.Stderr after Serve are relayed by go-plugin here.
+		SyncStderr:      p.stderr,
+		StartTimeout:    StartTimeout,
+		GRPCDialOptions: sdk.GRPCDialOptions(),
+		Logger:          hclog.NewNullLogger(),
 	})
 	fail := func(err error) (*Plugin, error) {
 		p.client.Kill()

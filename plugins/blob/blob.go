@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -441,9 +442,15 @@ func findBundle(a attributes) (string, error) {
 	return "", fmt.Errorf("no bundle given and neither %s.sigstore.json nor %s.bundle exists", a.Path, a.Path)
 }
 
+// readBounded reads at most limit bytes of a file. Errors leave out the
+// path: callers name the file themselves.
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
 		return nil, err
 	}
 	defer f.Close()
