@@ -11,7 +11,7 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 COSIGN_VERSION             := v2.6.5
 TOOLS_BIN := $(CURDIR)/build/tools
 
-.PHONY: all build cosign demo docs test test-short bench lint proto clean
+.PHONY: all build cosign demo docs fuzz test test-short bench lint proto clean
 
 all: build
 
@@ -58,6 +58,13 @@ $(TOOLS_BIN)/cosign:
 	GOBIN=$(TOOLS_BIN) $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION)
 
 cosign: $(TOOLS_BIN)/cosign
+
+# Short fuzzing runs of the parsers that read untrusted input.
+fuzz:
+	$(GO) test ./internal/policy -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
+	$(GO) test ./pkg/trust -run '^$$' -fuzz '^FuzzParseBundle$$' -fuzztime 30s
+	$(GO) test ./plugins/blob -run '^$$' -fuzz '^FuzzLookupChecksum$$' -fuzztime 30s
+	$(GO) test ./plugins/blob -run '^$$' -fuzz '^FuzzSplitJSONLines$$' -fuzztime 30s
 
 proto:
 	GOBIN=$(TOOLS_BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
