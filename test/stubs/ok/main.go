@@ -5,110 +5,23 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/test/stubs/internal/stubkit"
 )
-
-// maxBundle bounds the bundle file read.
-const maxBundle = 32 << 20
-
-const bundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-
-type attrs struct {
-	Path      string `json:"path"`
-	Bundle    string `json:"bundle"`
-	Digest    string `json:"digest"`
-	Behaviour string `json:"behaviour"`
-}
 
 type verifier struct{}
 
 func (verifier) Info() sdk.Info {
-	return sdk.Info{
-		Name:    "stub-ok",
-		Version: "0.0.1",
-		Kinds: []sdk.KindSchema{{
-			Kind:        "stub",
-			Description: "A test artifact that passes and returns the named bundle as evidence.",
-			Attributes: []sdk.Attribute{
-				{Name: "path", Type: sdk.TypePath, Description: "Unused file path."},
-				{Name: "bundle", Type: sdk.TypePath, Description: "Sigstore bundle returned verbatim as evidence."},
-				{Name: "digest", Type: sdk.TypeString, Description: "Subject digest of the evidence, \"sha256:<hex>\"."},
-				{Name: "behaviour", Type: sdk.TypeString, Description: "\"fail\" or \"error\" change the verdict; anything else passes."},
-			},
-		}},
-	}
+	return stubkit.Info("stub-ok", "stub", "A test artifact that passes and returns the named bundle as evidence.")
 }
 
 func (verifier) Verify(_ context.Context, req *sdk.Request) (*sdk.Result, error) {
-	var a attrs
-	if err := req.Decode(&a); err != nil {
-		return nil, err
-	}
-	return answer(req, a), nil
-}
-
-// answer builds the verdict shared by every well-behaved stub artifact.
-func answer(req *sdk.Request, a attrs) *sdk.Result {
-	res := &sdk.Result{Status: sdk.StatusPass}
-	if a.Bundle != "" {
-		ev, err := evidence(req, a)
-		if err != nil {
-			return res.Errorf("evidence", "%v", err)
-		}
-		res.Evidence = append(res.Evidence, ev)
-		res.Pass("evidence", "returned "+ev.Source)
-	}
-	switch a.Behaviour {
-	case "fail":
-		return res.Fail("stub", "told to fail")
-	case "error":
-		return res.Errorf("stub", "told to error")
-	}
-	res.Pass("stub", "stub artifact accepted")
-	return res
-}
-
-func evidence(req *sdk.Request, a attrs) (sdk.Evidence, error) {
-	path := a.Bundle
-	if !filepath.IsAbs(path) && req.PolicyDir != "" {
-		path = filepath.Join(req.PolicyDir, path)
-	}
-	data, err := readBounded(path, maxBundle)
-	if err != nil {
-		return sdk.Evidence{}, err
-	}
-	ev := sdk.Evidence{Type: sdk.EvidenceBundle, Bundle: data, MediaType: bundleMediaType, Source: path}
-	if a.Digest != "" {
-		// Deliberately no validation of the hex: tests feed malformed digests.
-		alg, hex, ok := strings.Cut(a.Digest, ":")
-		if !ok {
-			return sdk.Evidence{}, fmt.Errorf("digest %q is not of the form <algorithm>:<hex>", a.Digest)
-		}
-		ev.SubjectDigest = sdk.Digest{Algorithm: alg, Hex: hex}
-	}
-	return ev, nil
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	a, err := stubkit.Decode(req)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
+	return stubkit.Answer(req, a), nil
 }
 
 func main() { sdk.Serve(verifier{}) }

@@ -6,23 +6,13 @@ import (
 	"context"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/test/stubs/internal/stubkit"
 )
 
 type verifier struct{}
 
 func (verifier) Info() sdk.Info {
-	return sdk.Info{
-		Name:    "stub-panicky",
-		Version: "0.0.1",
-		Kinds: []sdk.KindSchema{{
-			Kind:        "stub",
-			Description: "A test artifact whose verification panics.",
-			Attributes: []sdk.Attribute{
-				{Name: "path", Type: sdk.TypePath, Description: "Unused file path."},
-				{Name: "behaviour", Type: sdk.TypeString, Description: "Unused."},
-			},
-		}},
-	}
+	return stubkit.Info("stub-panicky", "stub", "A test artifact whose verification panics.")
 }
 
 func (verifier) Verify(_ context.Context, req *sdk.Request) (*sdk.Result, error) {

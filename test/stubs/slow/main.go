@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/test/stubs/internal/stubkit"
 )
 
 const hardCap = 10 * time.Minute
@@ -17,18 +18,7 @@ const hardCap = 10 * time.Minute
 type verifier struct{}
 
 func (verifier) Info() sdk.Info {
-	return sdk.Info{
-		Name:    "stub-slow",
-		Version: "0.0.1",
-		Kinds: []sdk.KindSchema{{
-			Kind:        "slowstub",
-			Description: "A test artifact whose verification only ends when the host gives up.",
-			Attributes: []sdk.Attribute{
-				{Name: "path", Type: sdk.TypePath, Description: "Unused file path."},
-				{Name: "behaviour", Type: sdk.TypeString, Description: "Unused."},
-			},
-		}},
-	}
+	return stubkit.Info("stub-slow", "slowstub", "A test artifact whose verification only ends when the host gives up.")
 }
 
 func (verifier) Verify(ctx context.Context, _ *sdk.Request) (*sdk.Result, error) {
