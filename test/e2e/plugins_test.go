@@ -181,24 +181,7 @@ stub "detached" {
 // TestNoPluginSurvivesInterrupt sends SIGINT to a run stuck in a slow plugin
 // and checks every plugin process is gone.
 func TestNoPluginSurvivesInterrupt(t *testing.T) {
-	plugins := pluginDir(t, "slow")
-	policy := stubPolicy(t, "slowstub \"forever\" {\n}\n")
-	cmd := exec.Command(binary, "check", policy)
-	cmd.Env = append(os.Environ(), "VMAFX_TRUST_PLUGIN_PATH="+plugins, "XDG_CONFIG_HOME="+t.TempDir(), "VMAFX_TRUST_CACHE_DIR="+t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	parent := cmd.Process.Pid
-	var children []int
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) && len(children) < 2 {
-		children = childPids(parent)
-		time.Sleep(50 * time.Millisecond)
-	}
-	if len(children) == 0 {
-		_ = cmd.Process.Kill()
-		t.Fatal("no plugin process started")
-	}
+	cmd, children := startStuckRun(t)
 	time.Sleep(300 * time.Millisecond)
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
@@ -211,6 +194,16 @@ func TestNoPluginSurvivesInterrupt(t *testing.T) {
 // TestPluginsDieWithKilledHost SIGKILLs the host: its plugins must exit on
 // their own.
 func TestPluginsDieWithKilledHost(t *testing.T) {
+	cmd, children := startStuckRun(t)
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	assertGone(t, children)
+}
+
+// startStuckRun starts a check whose one artifact is served by the slow stub
+// (it never answers) and returns once the host has its plugin processes.
+func startStuckRun(t *testing.T) (*exec.Cmd, []int) {
+	t.Helper()
 	plugins := pluginDir(t, "slow")
 	policy := stubPolicy(t, "slowstub \"forever\" {\n}\n")
 	cmd := exec.Command(binary, "check", policy)
@@ -228,9 +221,7 @@ func TestPluginsDieWithKilledHost(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("no plugin process started")
 	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	assertGone(t, children)
+	return cmd, children
 }
 
 func assertGone(t *testing.T, pids []int) {
