@@ -182,7 +182,6 @@ stub "detached" {
 // and checks every plugin process is gone.
 func TestNoPluginSurvivesInterrupt(t *testing.T) {
 	cmd, children := startStuckRun(t)
-	time.Sleep(300 * time.Millisecond)
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
@@ -221,7 +220,9 @@ func startStuckRun(t *testing.T) (*exec.Cmd, []int) {
 		_ = cmd.Process.Kill()
 		t.Fatal("no plugin process started")
 	}
-	return cmd, children
+	// Every plugin is launched concurrently: let the rest appear too.
+	time.Sleep(500 * time.Millisecond)
+	return cmd, childPids(cmd.Process.Pid)
 }
 
 func assertGone(t *testing.T, pids []int) {
