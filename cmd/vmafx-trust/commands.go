@@ -208,7 +208,8 @@ func reorderArgs(app *cli.App, args []string) []string {
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
 		if a == "--" {
-			positional = append(positional, rest[i:]...)
+			// The user's separator is replaced by the one added below.
+			positional = append(positional, rest[i+1:]...)
 			break
 		}
 		if !strings.HasPrefix(a, "-") || a == "-" {
@@ -226,7 +227,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 		}
 	}
 	out = append(out, flags...)
-	if len(positional) > 0 && positional[0] != "--" {
+	if len(positional) > 0 {
 		out = append(out, "--")
 	}
 	return append(out, positional...)

@@ -1,0 +1,201 @@
+# Reference policy of a vmafx release (docs/verify-blob.md explains each block).
+#
+#   vmafx-trust check policy.hcl --var version=1.4.0
+#
+# Lay the release assets out next to this file first, in dist/:
+#
+#   gh release download v1.4.0 --repo lusoris/vmaf --dir dist
+#
+# Every relative path below resolves against this file's directory, not the
+# working directory. Only release blobs are checked for now; the container
+# image, PyPI and SBOM blocks at the end are commented out until their plugins
+# exist.
+
+variable "version" {
+  type        = string
+  description = "The release to check, without the leading v (1.4.0, 1.5.0-rc.1)."
+  validation {
+    # Semantic Versioning 2.0.0: MAJOR.MINOR.PATCH, optional -prerelease and +build.
+    condition     = can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$", var.version))
+    error_message = "version must be a semantic version such as 1.4.0 (no leading v)."
+  }
+}
+
+variable "repository" {
+  type        = string
+  default     = "lusoris/vmaf"
+  description = "The GitHub repository (owner/name) whose release workflow built and signed the release."
+}
+
+locals {
+  tag = "refs/tags/v${var.version}"
+  # One provenance file covers every release blob: the generic SLSA generator
+  # is fed the SHA256SUMS lines as its subjects. Its file name is the
+  # generator's provenance-name input in release.yml.
+  provenance = "dist/vmafx-${var.version}.intoto.jsonl"
+}
+
+# Sigstore public-good (Fulcio + Rekor), through TUF with the root embedded in
+# the binary. Offline runs (--offline) use the TUF cache: run
+# `vmafx-trust trusted-root fetch` once while online.
+trust_root "public-good" {}
+
+# The release workflow itself: it signs each blob with `cosign sign-blob` and
+# SHA256SUMS the same way. Expands to
+#   issuer                = https://token.actions.githubusercontent.com
+#   subject (SAN)         = https://github.com/<repository>/.github/workflows/release.yml@refs/tags/v<version>
+#   source_repository_uri = https://github.com/<repository>
+#   source_repository_ref = refs/tags/v<version>
+# so a tag push of another version, a branch run or a fork does not match.
+identity "release" {
+  github {
+    repository = var.repository
+    workflow   = "release.yml"
+    ref        = local.tag
+  }
+}
+
+# The SLSA provenance is signed by slsa-github-generator's reusable workflow,
+# not by release.yml: the certificate's subject is the generator's workflow
+# (at whatever tag release.yml pins), while the source repository, ref and
+# build config (the caller, release.yml) are checked through the Fulcio
+# extensions. The generator always runs on GitHub-hosted runners.
+identity "slsa-generator" {
+  github {
+    repository        = var.repository
+    workflow          = "release.yml"
+    ref               = local.tag
+    signer_repository = "slsa-framework/slsa-github-generator"
+    signer_workflow   = "generator_generic_slsa3.yml"
+    runner            = "github-hosted"
+  }
+}
+
+# --- Release blobs, each with its cosign sign-blob bundle --------------------
+# Without bundle = …, a blob's bundle is <path>.sigstore.json, then
+# <path>.bundle (cosign's older bundle JSON is read too).
+
+blob "libvmaf" {
+  path     = "dist/libvmaf.so"
+  identity = identity.release
+}
+
+blob "vmaf-cli" {
+  path     = "dist/vmaf"
+  identity = identity.release
+}
+
+blob "models" {
+  path     = "dist/models.tar.gz"
+  identity = identity.release
+}
+
+# --- SLSA L3 provenance of the same files -------------------------------------
+# A second block per file: the signature above proves who signed the file, this
+# one that the generator's provenance lists the file's sha256 among its
+# subjects and says it was built from this repository at this tag
+# (slsa-verifier verify-artifact --source-uri … --source-tag … --builder-id …).
+# builder_id without @ref accepts any release of the generator.
+
+blob "libvmaf-provenance" {
+  path     = "dist/libvmaf.so"
+  bundle   = local.provenance
+  identity = identity.slsa-generator
+  provenance {
+    builder_id        = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"
+    source_repository = var.repository
+    source_ref        = local.tag
+  }
+}
+
+blob "vmaf-cli-provenance" {
+  path     = "dist/vmaf"
+  bundle   = local.provenance
+  identity = identity.slsa-generator
+  provenance {
+    builder_id        = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"
+    source_repository = var.repository
+    source_ref        = local.tag
+  }
+}
+
+blob "models-provenance" {
+  path     = "dist/models.tar.gz"
+  bundle   = local.provenance
+  identity = identity.slsa-generator
+  provenance {
+    builder_id        = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"
+    source_repository = var.repository
+    source_ref        = local.tag
+  }
+}
+
+# --- Optional model files, vouched for by the signed SHA256SUMS ---------------
+# The u2netp mirror files have no bundle of their own: SHA256SUMS must list the
+# file with the same sha256, and SHA256SUMS itself must carry a signature by
+# the release workflow (dist/SHA256SUMS.sigstore.json). Policies have no
+# conditional blocks yet: when a release does not ship a file, remove its
+# block, or the check fails ("… is not listed").
+
+blob "u2netp-onnx" {
+  path      = "dist/u2netp_mirror.onnx"
+  checksums = "dist/SHA256SUMS"
+  identity  = identity.release
+}
+
+# blob "u2netp-pth" {
+#   path      = "dist/u2netp_mirror.pth"
+#   checksums = "dist/SHA256SUMS"
+#   identity  = identity.release
+# }
+
+# --- GitHub artifact attestations (actions/attest-build-provenance) -----------
+# gh attestation verify fetches these from the GitHub API; vmafx-trust reads
+# the file `gh attestation download dist/libvmaf.so --repo lusoris/vmaf` writes
+# (named sha256:<hex>.jsonl, one bundle per line; at least one must verify).
+# Rename it, then uncomment:
+#
+# blob "libvmaf-attestation" {
+#   path     = "dist/libvmaf.so"
+#   bundle   = "dist/libvmaf.so.attestations.jsonl"
+#   identity = identity.release
+#   attestation {
+#     predicate_type = "https://slsa.dev/provenance/v1"
+#   }
+# }
+
+# --- Not implemented yet --------------------------------------------------------
+# No plugin serves these kinds yet, so the blocks are comments (a block of an
+# unknown kind fails `policy validate`). The syntax is the plan in the issues
+# and may change.
+#
+# Container images (issue 4): every platform of the multi-arch index, with the
+# SBOM and SLSA provenance attestations.
+#
+# image "cpu" {
+#   ref          = "ghcr.io/lusoris/vmaf:${var.version}"
+#   platforms    = "all"
+#   identity     = identity.release
+#   attestations = ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"]
+# }
+#
+# PyPI package vmaf-mcp, PEP 740 attestations from Trusted Publishing (issue 5).
+#
+# pypi "vmaf-mcp" {
+#   version = var.version
+#   publisher {
+#     kind        = "github"
+#     repository  = var.repository
+#     workflow    = "release.yml"
+#     environment = "pypi"
+#   }
+# }
+#
+# SBOMs (SPDX 2.3 / CycloneDX 1.4–1.6): signed by the release workflow and
+# describing the artifact; no issue filed yet.
+#
+# sbom "libvmaf-spdx" {
+#   path      = "dist/libvmaf.so.spdx.json"
+#   describes = blob.libvmaf
+#   identity  = identity.release
+# }
