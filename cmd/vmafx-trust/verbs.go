@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -119,6 +120,15 @@ func verbPolicy(c *cli.Context, verb string, attestation bool) (*policy.Policy, 
 	if f := c.String("trusted-root"); f != "" {
 		tr.TrustedRoot = abs(f)
 	}
+	// Files that configure trust are usage errors when missing, not
+	// verification failures.
+	for _, flag := range []string{"trusted-root", "key"} {
+		if f := c.String(flag); f != "" {
+			if _, err := os.Stat(f); err != nil {
+				return nil, exitf(report.ExitUsage, "--%s %s: %v", flag, f, errors.Unwrap(err))
+			}
+		}
+	}
 	a := &policy.Artifact{Kind: "blob", Name: c.Args().First(), Attributes: map[string]any{}, Require: 1, TrustRoot: tr.Name}
 	if arg := c.Args().First(); looksLikeDigest(arg) {
 		if _, err := trust.ParseDigest(arg); err != nil {
@@ -166,7 +176,9 @@ func verbPolicy(c *cli.Context, verb string, attestation bool) (*policy.Policy, 
 	}
 	if k := c.String("key"); k != "" {
 		tr.PublicKeys = []string{abs(k)}
-		tr.WithTUF = tr.TrustedRoot == "" && !c.Bool("offline")
+		// The key's Rekor entries are verified with public-good's log keys
+		// (from the TUF cache when offline), unless the log is ignored.
+		tr.WithTUF = tr.TrustedRoot == "" && !c.Bool("insecure-ignore-tlog")
 		a.UseKey = true
 		if hasIdentityFlags(c) {
 			return nil, exitf(report.ExitUsage, "--key verifies a key signature: certificate identity flags do not apply")
@@ -243,6 +255,7 @@ func verbIdentity(c *cli.Context) (trust.Identity, error) {
 			id.Issuer = policy.GitHubIssuer
 		}
 		if repo != "" {
+			repo = strings.TrimPrefix(strings.TrimPrefix(repo, "https://"), "github.com/")
 			if strings.Count(repo, "/") != 1 {
 				return id, exitf(report.ExitUsage, "--repo %q: want owner/name", repo)
 			}
@@ -257,13 +270,14 @@ func verbIdentity(c *cli.Context) (trust.Identity, error) {
 			// --certificate-identity says who signed; --repo/--owner only
 			// constrain the source repository.
 		case signerWorkflow != "":
-			wf := strings.TrimPrefix(signerWorkflow, "https://github.com/")
+			wf := strings.TrimPrefix(strings.TrimPrefix(signerWorkflow, "https://"), "github.com/")
 			if strings.Contains(wf, "@") {
 				id.Subject = "https://github.com/" + wf
 			} else {
 				id.SubjectRegexp = "^" + regexp.QuoteMeta("https://github.com/"+wf+"@") + ".+$"
 			}
 		case signerRepo != "":
+			signerRepo = strings.TrimPrefix(strings.TrimPrefix(signerRepo, "https://"), "github.com/")
 			id.SubjectRegexp = "^" + regexp.QuoteMeta("https://github.com/"+signerRepo+"/") + ".+$"
 		case repo != "":
 			// gh's default: signed by a workflow of the repository itself.

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
@@ -145,10 +148,12 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 	if err != nil {
 		reason := fmt.Sprintf("plugin %q failed: %v", p.Name(), err)
 		switch {
-		case vctx.Err() == context.DeadlineExceeded:
-			reason = fmt.Sprintf("plugin %q did not answer within %s", p.Name(), timeout)
 		case ctx.Err() != nil:
 			reason = "interrupted"
+		case errors.Is(vctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded || !time.Now().Before(deadline):
+			// The plugin applies the same deadline and may give up a moment
+			// before the host's own timer fires.
+			reason = fmt.Sprintf("plugin %q did not answer within %s", p.Name(), timeout)
 		case p.exitedWithin(time.Second):
 			reason = fmt.Sprintf("plugin %q crashed", p.Name())
 			if tail := p.StderrTail(); tail != "" {

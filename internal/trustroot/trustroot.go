@@ -222,6 +222,9 @@ func LoadTrustedRootFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted root %s: %w", path, err)
 	}
+	if data, err = mergeTrustedRootLines(data); err != nil {
+		return nil, fmt.Errorf("trusted root %s: %w", path, err)
+	}
 	if err := ValidateTrustedRoot(data); err != nil {
 		return nil, fmt.Errorf("trusted root %s: %w", path, err)
 	}

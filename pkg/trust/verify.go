@@ -329,6 +329,12 @@ func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.Verifie
 // explainVerifyError keeps sigstore-go's message but names the stage.
 func explainVerifyError(err error) error {
 	msg := err.Error()
+	if strings.Contains(msg, "%!w(<nil>)") {
+		// sigstore-go formats some errors with a nil cause; keep the text
+		// readable.
+		msg = strings.ReplaceAll(strings.ReplaceAll(msg, "; error: %!w(<nil>)", ""), "%!w(<nil>)", "")
+		err = errors.New(msg)
+	}
 	switch {
 	case strings.Contains(msg, "threshold not met for verified signed & log entry integrated timestamps"):
 		return fmt.Errorf("no verified signing time: the bundle carries no transparency-log entry or signed timestamp that the trust root can verify (for key-signed setups without a log, see insecure_ignore_tlog): %w", err)

@@ -97,6 +97,9 @@ func splitGitURI(uri string) (repo, ref string) {
 
 func normaliseRepo(s string) string {
 	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(s), "/"), ".git")
+	if strings.HasPrefix(s, "github.com/") {
+		s = "https://" + s // slsa-verifier's --source-uri form
+	}
 	if !strings.Contains(s, "://") && strings.Count(s, "/") == 1 {
 		s = "https://github.com/" + s
 	}
