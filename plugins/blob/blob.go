@@ -22,6 +22,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
+	"github.com/vmafx/vmafx-trust/internal/fetch"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
@@ -43,7 +44,8 @@ var Schema = sdk.KindSchema{
 	Kind:        "blob",
 	Description: "A release file signed with `cosign sign-blob` or another Sigstore client, verified against a Sigstore bundle.",
 	Attributes: []sdk.Attribute{
-		{Name: "path", Type: sdk.TypePath, Description: "The file to verify (relative to the policy's directory).", Example: `"dist/app.tar.gz"`},
+		{Name: "path", Type: sdk.TypePath, Description: "The file to verify (relative to the policy's directory), or an https URL: downloaded while hashing, never stored; bundle and signature may be URLs too.", Example: `"dist/app.tar.gz"`},
+		{Name: "max_size", Type: sdk.TypeNumber, Description: "Largest download accepted, in bytes (default 4 GiB).", Example: "8589934592"},
 		{Name: "digest", Type: sdk.TypeString, Description: "The file's digest, for when only the digest is at hand (instead of path).", Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`},
 		{Name: "bundles", Type: sdk.TypeListPath, Description: "Several bundle files, e.g. one per signer for identities = [...] with require = N.", Example: `["dist/app.tar.gz.release.sigstore.json", "dist/app.tar.gz.qa.sigstore.json"]`},
 		{Name: "checksums", Type: sdk.TypePath, Description: "A SHA256SUMS file (sha256sum format) that must list this file with the same digest; the checksums file's own signature is verified against the identity.", Example: `"dist/SHA256SUMS"`},
@@ -89,6 +91,7 @@ type attributes struct {
 	Checksums        string           `json:"checksums"`
 	ChecksumsBundle  string           `json:"checksums_bundle"`
 	Name             string           `json:"name"`
+	MaxSize          int64            `json:"max_size"`
 	Attestation      *attestation     `json:"attestation"`
 	Provenance       *provenanceRules `json:"provenance"`
 }
@@ -119,7 +122,8 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err != nil {
 		return res.Errorf("trust root", "%v", err), nil
 	}
-	d := &digester{ctx: ctx, path: a.Path, given: a.Digest, cache: map[string]trust.Digest{}}
+	src := newSource(ctx, req.Offline, a.MaxSize)
+	d := &digester{src: src, path: a.Path, given: a.Digest, cache: map[string]trust.Digest{}}
 	ids := make([]trust.Identity, 0, len(req.Identities))
 	for _, id := range req.Identities {
 		ids = append(ids, trust.Identity(id))
@@ -127,11 +131,11 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 	// The blob's own signatures, unless only a signed checksums file vouches
 	// for it.
-	if a.Signature != "" || a.Bundle != "" || len(a.Bundles) > 0 || a.Checksums == "" || defaultBundleExists(a) {
+	if a.Signature != "" || a.Bundle != "" || len(a.Bundles) > 0 || a.Checksums == "" || defaultBundleExists(src, a) {
 		cands, err := candidates(a, d)
 		if err != nil {
-			if d.err != nil {
-				return res.Errorf("digest", "%v", d.err), nil
+			if d.src.unchecked != nil {
+				return res.Errorf("digest", "%v", d.src.unchecked), nil
 			}
 			return res.Fail("bundle", err.Error()), nil
 		}
@@ -167,7 +171,7 @@ func candidates(a attributes, d *digester) ([]candidate, error) {
 	}
 	paths := append([]string(nil), a.Bundles...)
 	if a.Bundle != "" || len(paths) == 0 {
-		p, err := findBundle(a)
+		p, err := findBundle(d.src, a)
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +179,7 @@ func candidates(a attributes, d *digester) ([]candidate, error) {
 	}
 	var out []candidate
 	for _, p := range paths {
-		data, err := readBounded(p, MaxBundleSize)
+		data, err := d.src.read(p, MaxBundleSize)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
@@ -201,8 +205,8 @@ func (p *Plugin) verifyCandidates(res *sdk.Result, m *trust.Material, d *digeste
 	for _, c := range cands {
 		ev, detail, err := p.checkBundle(m, d, c.doc, c.source, ids, req, a)
 		if err != nil {
-			if d.err != nil {
-				return res.Errorf("digest", "%v", d.err)
+			if d.src.unchecked != nil {
+				return res.Errorf("digest", "%v", d.src.unchecked)
 			}
 			var idErr *trust.IdentityError
 			if errors.As(err, &idErr) && explain == "" {
@@ -227,8 +231,8 @@ func (p *Plugin) verifyCandidates(res *sdk.Result, m *trust.Material, d *digeste
 	return res.Fail("signature", reason)
 }
 
-func defaultBundleExists(a attributes) bool {
-	_, err := findBundle(attributes{Path: a.Path})
+func defaultBundleExists(src *source, a attributes) bool {
+	_, err := findBundle(src, attributes{Path: a.Path})
 	return a.Path != "" && err == nil
 }
 
@@ -296,18 +300,18 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 
 // detachedBundle assembles a bundle from signature + certificate files.
 func detachedBundle(a attributes, d *digester) ([]byte, error) {
-	sig, err := readBounded(a.Signature, 64<<10)
+	sig, err := d.src.read(a.Signature, 64<<10)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Signature, err)
 	}
 	det := trust.Detached{Signature: sig}
 	if a.Certificate != "" {
-		if det.CertificatePEM, err = readBounded(a.Certificate, 256<<10); err != nil {
+		if det.CertificatePEM, err = d.src.read(a.Certificate, 256<<10); err != nil {
 			return nil, fmt.Errorf("%s: %w", a.Certificate, err)
 		}
 	}
 	if a.CertificateChain != "" {
-		if det.ChainPEM, err = readBounded(a.CertificateChain, 1<<20); err != nil {
+		if det.ChainPEM, err = d.src.read(a.CertificateChain, 1<<20); err != nil {
 			return nil, fmt.Errorf("%s: %w", a.CertificateChain, err)
 		}
 	}
@@ -365,11 +369,10 @@ func checkAttestation(b *bundle.Bundle, source string, att *attestation, prov *p
 // digester computes the blob's digest once per algorithm, or takes the
 // policy's.
 type digester struct {
-	ctx   context.Context
+	src   *source
 	path  string
 	given string
 	cache map[string]trust.Digest
-	err   error // a read error that means "could not check"
 }
 
 func (d *digester) digest(alg string) (trust.Digest, error) {
@@ -379,10 +382,10 @@ func (d *digester) digest(alg string) (trust.Digest, error) {
 	if got, ok := d.cache[alg]; ok {
 		return got, nil
 	}
-	got, err := hashFile(d.ctx, d.path, alg)
+	got, err := d.src.hash(d.path, alg)
 	if err != nil {
-		if d.ctx.Err() != nil {
-			d.err = fmt.Errorf("%s: %w", d.path, err)
+		if fetchURL(d.path) {
+			return trust.Digest{}, err // fetch errors name the URL
 		}
 		return trust.Digest{}, fmt.Errorf("%s: %w", d.path, err)
 	}
@@ -427,7 +430,7 @@ func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {
 	return m, nil
 }
 
-func findBundle(a attributes) (string, error) {
+func findBundle(src *source, a attributes) (string, error) {
 	if a.Bundle != "" {
 		return a.Bundle, nil
 	}
@@ -435,7 +438,7 @@ func findBundle(a attributes) (string, error) {
 		return "", errors.New("no bundle given (with digest = …, bundle = … is required)")
 	}
 	for _, suffix := range []string{".sigstore.json", ".bundle"} {
-		if _, err := os.Stat(a.Path + suffix); err == nil {
+		if src.exists(a.Path + suffix) {
 			return a.Path + suffix, nil
 		}
 	}
@@ -507,3 +510,5 @@ func hashFile(ctx context.Context, path, alg string) (trust.Digest, error) {
 	}
 	return trust.Digest{Algorithm: alg, Hex: hex.EncodeToString(h.Sum(nil))}, nil
 }
+
+func fetchURL(loc string) bool { return fetch.IsURL(loc) }

@@ -28,8 +28,11 @@ func (p *Plugin) verifyChecksums(ctx context.Context, res *sdk.Result, m *trust.
 		}
 		name = filepath.Base(a.Path)
 	}
-	data, err := readBounded(a.Checksums, MaxChecksumsSize)
+	data, err := d.src.read(a.Checksums, MaxChecksumsSize)
 	if err != nil {
+		if d.src.unchecked != nil {
+			return res.Errorf("checksums", "%v", d.src.unchecked)
+		}
 		return res.Fail("checksums", fmt.Sprintf("%s: %v", a.Checksums, err))
 	}
 	listed, err := lookupChecksum(data, name)
@@ -38,8 +41,8 @@ func (p *Plugin) verifyChecksums(ctx context.Context, res *sdk.Result, m *trust.
 	}
 	digest, err := d.digest("sha256")
 	if err != nil {
-		if d.err != nil {
-			return res.Errorf("digest", "%v", d.err)
+		if d.src.unchecked != nil {
+			return res.Errorf("digest", "%v", d.src.unchecked)
 		}
 		return res.Fail("digest", err.Error())
 	}
@@ -49,7 +52,7 @@ func (p *Plugin) verifyChecksums(ctx context.Context, res *sdk.Result, m *trust.
 	res.Pass("checksums", fmt.Sprintf("%s lists %s with %s", a.Checksums, name, digest))
 
 	// The checksums file is a blob of its own, signed by the same identity.
-	sums := &digester{ctx: ctx, path: a.Checksums, cache: map[string]trust.Digest{}}
+	sums := &digester{src: d.src, path: a.Checksums, cache: map[string]trust.Digest{}}
 	sumAttrs := attributes{Path: a.Checksums, Bundle: a.ChecksumsBundle, Attestation: nil}
 	cands, err := candidates(sumAttrs, sums)
 	if err != nil {

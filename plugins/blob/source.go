@@ -1,0 +1,106 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/vmafx/vmafx-trust/internal/fetch"
+	"github.com/vmafx/vmafx-trust/pkg/trust"
+)
+
+// source reads what a blob block names: local files, or https URLs that are
+// downloaded bounded, retried and streamed through the hash (a large
+// artifact is never held in memory or written to disk).
+type source struct {
+	ctx     context.Context
+	offline bool
+	opts    fetch.Options
+	// unchecked is the first failure that means "could not be checked"
+	// (network, size limit, offline, interrupted) rather than "failed".
+	unchecked error
+}
+
+func newSource(ctx context.Context, offline bool, maxSize int64) *source {
+	return &source{ctx: ctx, offline: offline, opts: fetch.Options{MaxSize: maxSize}}
+}
+
+// read returns a small document (bundle, signature, certificate, checksums).
+func (s *source) read(loc string, limit int64) ([]byte, error) {
+	if !fetch.IsURL(loc) {
+		return readBounded(loc, limit)
+	}
+	if err := s.online(loc); err != nil {
+		return nil, err
+	}
+	data, err := fetch.Get(s.ctx, loc, limit, s.opts)
+	return data, s.classify(err)
+}
+
+// exists reports whether loc is there (a HEAD for URLs).
+func (s *source) exists(loc string) bool {
+	if !fetch.IsURL(loc) {
+		st, err := os.Stat(loc)
+		return err == nil && !st.IsDir()
+	}
+	if s.online(loc) != nil {
+		return false
+	}
+	ok, err := fetch.Exists(s.ctx, loc, s.opts)
+	if err != nil {
+		_ = s.classify(err)
+		return false
+	}
+	return ok
+}
+
+// hash streams the artifact through alg.
+func (s *source) hash(loc, alg string) (trust.Digest, error) {
+	if !fetch.IsURL(loc) {
+		d, err := hashFile(s.ctx, loc, alg)
+		if err != nil && s.ctx.Err() != nil {
+			s.note(err)
+		}
+		return d, err
+	}
+	if err := s.online(loc); err != nil {
+		return trust.Digest{}, err
+	}
+	res, err := fetch.Download(s.ctx, loc, []string{alg}, "", s.opts)
+	if err != nil {
+		return trust.Digest{}, s.classify(err)
+	}
+	return trust.Digest{Algorithm: alg, Hex: res.Digests[alg]}, nil
+}
+
+func (s *source) online(loc string) error {
+	if s.offline {
+		return s.note(fmt.Errorf("%s: --offline, so nothing is downloaded; verify a local copy instead", loc))
+	}
+	return nil
+}
+
+// classify records failures that leave the artifact unchecked: the network
+// or server failed, the body passed the size limit, or the run stopped. A
+// 404 or a refused plain-http URL is an ordinary failure.
+func (s *source) classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fetch.Error
+	switch {
+	case errors.Is(err, fetch.ErrUnavailable), errors.Is(err, fetch.ErrTooLarge), s.ctx.Err() != nil:
+		s.note(err)
+	case errors.As(err, &fe) && (fe.Status == 401 || fe.Status == 403):
+		s.note(err) // access denied or rate-limited: nothing known about the artifact
+	}
+	return err
+}
+
+func (s *source) note(err error) error {
+	if s.unchecked == nil {
+		s.unchecked = err
+	}
+	return err
+}
