@@ -211,6 +211,12 @@ func finalize(a *policy.Artifact, p *Plugin, m *trust.Material, part string, sta
 		rep, out, err := verifyEvidence(m, a, ev)
 		r.Evidence = append(r.Evidence, rep)
 		if err != nil {
+			var idErr *trust.IdentityError
+			if errors.As(err, &idErr) {
+				// Like gh: the criteria enforced next to what the
+				// certificate contained, so the user sees what to fix.
+				r.Checks = append(r.Checks, sdk.Check{Name: "identity", OK: false, Detail: idErr.Explain()})
+			}
 			return failHost(r, "host verification", fmt.Sprintf("evidence %d (%s): %v", i+1, sourceOf(ev), err))
 		}
 		for _, n := range out.Matched {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/vmafx/vmafx-trust/internal/testsigstore"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 
 const (
@@ -205,6 +206,10 @@ func TestVerify(t *testing.T) {
 		wantBundles []string // names under dir whose bytes the evidence carries (a "name#N" picks line N)
 		wantSources []string // suffixes of Evidence.Source
 		wantReason  []string // substrings of Result.Reason on fail / error
+		// hostFails: a single bundle is bound to the file but not verified
+		// by the plugin (the host does that); the returned evidence must
+		// then fail the host's verification with wantReason.
+		hostFails bool
 	}{
 		{
 			name: "explicit bundle",
@@ -376,8 +381,8 @@ func TestVerify(t *testing.T) {
 				files: map[string][]byte{"libvmaf.so": e.file, "libvmaf.so.sigstore.json": e.bundle},
 				attrs: func(d string) map[string]any { return map[string]any{"path": filepath.Join(d, "libvmaf.so")} },
 			},
-			ids:        []sdk.Identity{{Name: "nightly", Issuer: btIssuer, SubjectRegexp: `^https://github\.com/vmafx/vmafx/\.github/workflows/nightly\.yml@.*$`}},
-			wantStatus: sdk.StatusFail, wantReason: []string{`identity "nightly"`, "subject: expected", "found " + btSubject},
+			ids:       []sdk.Identity{{Name: "nightly", Issuer: btIssuer, SubjectRegexp: `^https://github\.com/vmafx/vmafx/\.github/workflows/nightly\.yml@.*$`}},
+			hostFails: true, wantStatus: sdk.StatusFail, wantReason: []string{`identity "nightly"`, "subject: expected", "found " + btSubject},
 		},
 		{
 			name: "JSON Lines: the second bundle verifies",
@@ -419,7 +424,7 @@ func TestVerify(t *testing.T) {
 					return map[string]any{"path": filepath.Join(d, "libvmaf.so"), "bundle": filepath.Join(d, "vmaf.intoto.json")}
 				},
 			},
-			wantStatus: sdk.StatusFail, wantReason: []string{"digest"},
+			hostFails: true, wantStatus: sdk.StatusFail, wantReason: []string{"digest"},
 		},
 		{
 			name: "attestation of another predicate type",
@@ -457,8 +462,8 @@ func TestVerify(t *testing.T) {
 				files: map[string][]byte{"libvmaf.so": e.file, "libvmaf.so.sigstore.json": e.keyBndl},
 				attrs: func(d string) map[string]any { return map[string]any{"path": filepath.Join(d, "libvmaf.so")} },
 			},
-			trustRoot:  keyRoot,
-			wantStatus: sdk.StatusFail, wantReason: []string{"signed with a public key"},
+			trustRoot: keyRoot,
+			hostFails: true, wantStatus: sdk.StatusFail, wantReason: []string{"signed with a public key"},
 		},
 		{
 			name: "certificate-signed, UseKey",
@@ -467,7 +472,7 @@ func TestVerify(t *testing.T) {
 				attrs: func(d string) map[string]any { return map[string]any{"path": filepath.Join(d, "libvmaf.so")} },
 			},
 			trustRoot: keyRoot, useKey: true,
-			wantStatus: sdk.StatusFail, wantReason: []string{"signed with a certificate"},
+			hostFails: true, wantStatus: sdk.StatusFail, wantReason: []string{"signed with a certificate"},
 		},
 		{
 			name: "sha512 signature, path form",
@@ -517,7 +522,7 @@ func TestVerify(t *testing.T) {
 				files: map[string][]byte{"libvmaf.so": e.file, "libvmaf.so.sigstore.json": e.bundle512},
 				attrs: func(d string) map[string]any { return map[string]any{"path": filepath.Join(d, "libvmaf.so")} },
 			},
-			wantStatus: sdk.StatusFail, wantReason: []string{"libvmaf.so.sigstore.json"},
+			hostFails: true, wantStatus: sdk.StatusFail, wantReason: []string{"libvmaf.so.sigstore.json"},
 		},
 		{
 			name: "trust root that does not load",
@@ -548,6 +553,30 @@ func TestVerify(t *testing.T) {
 			res, err := (&Plugin{}).Verify(context.Background(), req)
 			if err != nil {
 				t.Fatalf("Verify returned a transport error: %v", err)
+			}
+			if tt.hostFails {
+				if res.Status != sdk.StatusPass || len(res.Evidence) != 1 {
+					t.Fatalf("status %v with %d evidence, want a pass with the bundle for the host (%s)", res.Status, len(res.Evidence), res.Reason)
+				}
+				m, err := trust.NewMaterial(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var tids []trust.Identity
+				for _, id := range ids {
+					tids = append(tids, trust.Identity(id))
+				}
+				ev := res.Evidence[0]
+				_, err = trust.VerifyBundle(m, trust.BundleCheck{Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex}, Identities: tids, UseKey: tt.useKey})
+				if err == nil {
+					t.Fatal("the host's verification of the returned evidence passed")
+				}
+				for _, w := range tt.wantReason {
+					if !strings.Contains(err.Error(), w) && !strings.Contains(ev.Source, w) {
+						t.Errorf("host error %q does not contain %q", err, w)
+					}
+				}
+				return
 			}
 			if res.Status != tt.wantStatus {
 				t.Fatalf("status %v (%s), want %v", res.Status, res.Reason, tt.wantStatus)
