@@ -506,6 +506,7 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 	}
 
 	seenVerification := false
+	var derived []trust.Identity // from blocks of an identity form
 	// `self` lets attributes refer to siblings: bundle = "${self.path}.sigstore.json".
 	selfVals := map[string]cty.Value{}
 	var deferred []*hcl.Attribute
@@ -552,6 +553,15 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		if d.HasErrors() {
 			continue
 		}
+		if nb.IdentityForm != "" {
+			// The block names the signer: the host expands it itself.
+			id, err := identityFromForm(nb.IdentityForm, v)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + blk.Type + " block", Detail: err.Error() + ".", Subject: blk.DefRange.Ptr()})
+				continue
+			}
+			derived = append(derived, id)
+		}
 		if nb.Nesting == sdk.NestingList {
 			list, _ := a.Attributes[blk.Type].([]any)
 			a.Attributes[blk.Type] = append(list, v)
@@ -567,6 +577,18 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		if _, ok := a.Attributes[nb.TypeName]; nb.Required && !ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing required block", Detail: fmt.Sprintf("A %s block is required in %s %q.", nb.TypeName, a.Kind, a.Name), Subject: b.DefRange.Ptr()})
 		}
+	}
+	if len(derived) > 0 {
+		for _, name := range []string{"identity", "identities"} {
+			if attr, ok := content.Attributes[name]; ok {
+				if _, kindAttr := types[name]; !kindAttr {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Identity given twice",
+						Detail:  fmt.Sprintf("%s %q already names who must have signed it in a block the host expands (e.g. publisher {}): remove %s, or that block.", a.Kind, a.Name, name),
+						Subject: attr.NameRange.Ptr()})
+				}
+			}
+		}
+		a.Identities = derived
 	}
 	diags = append(diags, p.decodeHostAttributes(a, content, types, ctx)...)
 	return a, diags

@@ -34,6 +34,9 @@ func MarkdownReference(kinds []sdk.KindSchema) string {
 				n += ", required"
 			}
 			fmt.Fprintf(&b, "\n#### `%s { … }` (%s)\n\n%s\n\n", nb.TypeName, n, nb.Description)
+			if nb.IdentityForm == sdk.IdentityTrustedPublisher {
+				b.WriteString("This block is the artifact's identity: the host expands it itself (see [Trusted Publisher identities](pypi.md#trusted-publisher-identities)), so the block takes the place of `identity`.\n\n")
+			}
 			writeAttrTable(&b, nb.Attributes)
 		}
 	}

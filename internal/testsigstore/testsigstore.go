@@ -18,7 +18,9 @@
 // that looks only at x509.Certificate.URIs will not find the subject. The
 // OIDC issuer is written to the legacy Fulcio issuer extension
 // (1.3.6.1.4.1.57264.1.1). No other Fulcio extensions (source repository,
-// workflow ref, …) are present.
+// workflow ref, …) are present. For those, NewWithClaimsCA adds a second CA
+// whose leaves (AttestWithClaims) carry a URI SAN and the Fulcio claims given,
+// as real Fulcio certificates for CI identities do.
 //
 // The CA issues no SCTs, and the trusted root produced by TrustedRootJSON
 // lists no CT logs, so verifiers must not require SCTs.
@@ -85,6 +87,9 @@ type Sigstore struct {
 	// root); rekorLogID is that ID hex-encoded.
 	rekorLog   *root.TransparencyLog
 	rekorLogID string
+
+	// claims is the second CA of NewWithClaimsCA, nil otherwise.
+	claims *claimsCA
 }
 
 // New creates a fresh virtual Sigstore with new keys.
@@ -117,8 +122,12 @@ func (s *Sigstore) VirtualSigstore() *ca.VirtualSigstore { return s.vs }
 // TrustedRoot returns the trusted root as a sigstore-go object: the virtual
 // Fulcio CA, the Rekor log and the TSA, and no CT logs.
 func (s *Sigstore) TrustedRoot() (*root.TrustedRoot, error) {
+	cas := s.vs.FulcioCertificateAuthorities()
+	if s.claims != nil {
+		cas = append(cas, s.claims.ca)
+	}
 	return root.NewTrustedRoot(root.TrustedRootMediaType01,
-		s.vs.FulcioCertificateAuthorities(),
+		cas,
 		map[string]*root.TransparencyLog{}, // no CT logs: the virtual CA issues no SCTs
 		s.vs.TimestampingAuthorities(),
 		map[string]*root.TransparencyLog{s.rekorLogID: s.rekorLog},

@@ -16,7 +16,7 @@ func infoToProto(i Info) *pb.DescribeResponse {
 		for _, b := range k.Blocks {
 			ks.Blocks = append(ks.Blocks, &pb.NestedBlock{
 				TypeName: b.TypeName, Nesting: pb.NestedBlock_Nesting(b.Nesting), Required: b.Required,
-				Description: b.Description, Attributes: attrsToProto(b.Attributes),
+				Description: b.Description, Attributes: attrsToProto(b.Attributes), IdentityForm: b.IdentityForm,
 			})
 		}
 		out.Kinds = append(out.Kinds, ks)
@@ -34,7 +34,7 @@ func infoFromProto(p *pb.DescribeResponse) Info {
 		for _, b := range k.GetBlocks() {
 			ks.Blocks = append(ks.Blocks, NestedBlock{
 				TypeName: b.GetTypeName(), Nesting: Nesting(b.GetNesting()), Required: b.GetRequired(),
-				Description: b.GetDescription(), Attributes: attrsFromProto(b.GetAttributes()),
+				Description: b.GetDescription(), Attributes: attrsFromProto(b.GetAttributes()), IdentityForm: b.GetIdentityForm(),
 			})
 		}
 		out.Kinds = append(out.Kinds, ks)

@@ -68,7 +68,20 @@ type NestedBlock struct {
 	Required    bool
 	Description string
 	Attributes  []Attribute
+	// IdentityForm, when set (IdentityTrustedPublisher), makes the block name
+	// who must have signed the artifact: the host expands it into the
+	// artifact's identity itself and verifies evidence against it, so a
+	// plugin cannot loosen it. The block still reaches the plugin as an
+	// attribute, for the checks only the plugin can make.
+	IdentityForm string
 }
+
+// IdentityTrustedPublisher is the identity form of a CI Trusted Publisher
+// block (NestingSingle): kind = "github" | "gitlab" | "google", repository,
+// workflow (GitHub), workflow_filepath (GitLab), environment, email (Google).
+// The host maps it to the OIDC issuer and Fulcio certificate claims each CI
+// system's certificates carry; see docs/pypi.md.
+const IdentityTrustedPublisher = "trusted_publisher"
 
 // TrustRoot is trust material the host loaded for the run.
 type TrustRoot struct {

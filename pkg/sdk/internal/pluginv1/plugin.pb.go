@@ -510,12 +510,19 @@ func (x *Attribute) GetExample() string {
 }
 
 type NestedBlock struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
-	Nesting       NestedBlock_Nesting    `protobuf:"varint,2,opt,name=nesting,proto3,enum=vmafx.plugin.v1.NestedBlock_Nesting" json:"nesting,omitempty"`
-	Required      bool                   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
-	Description   string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	Attributes    []*Attribute           `protobuf:"bytes,5,rep,name=attributes,proto3" json:"attributes,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	TypeName    string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Nesting     NestedBlock_Nesting    `protobuf:"varint,2,opt,name=nesting,proto3,enum=vmafx.plugin.v1.NestedBlock_Nesting" json:"nesting,omitempty"`
+	Required    bool                   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Description string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	Attributes  []*Attribute           `protobuf:"bytes,5,rep,name=attributes,proto3" json:"attributes,omitempty"`
+	// When set, the block names who must have signed the artifact, in an
+	// identity form the host knows; the host expands it into the artifact's
+	// identity itself (a plugin cannot loosen it), and the block also reaches
+	// the plugin as an attribute. Known forms: "trusted_publisher" (attributes
+	// kind = github | gitlab | google, repository, workflow, workflow_filepath,
+	// environment, email). A host that does not know a form rejects the block.
+	IdentityForm  string `protobuf:"bytes,6,opt,name=identity_form,json=identityForm,proto3" json:"identity_form,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -583,6 +590,13 @@ func (x *NestedBlock) GetAttributes() []*Attribute {
 		return x.Attributes
 	}
 	return nil
+}
+
+func (x *NestedBlock) GetIdentityForm() string {
+	if x != nil {
+		return x.IdentityForm
+	}
+	return ""
 }
 
 type ConfigureRequest struct {
@@ -1578,7 +1592,7 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x18\n" +
-	"\aexample\x18\x05 \x01(\tR\aexample\"\xae\x02\n" +
+	"\aexample\x18\x05 \x01(\tR\aexample\"\xd3\x02\n" +
 	"\vNestedBlock\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12>\n" +
 	"\anesting\x18\x02 \x01(\x0e2$.vmafx.plugin.v1.NestedBlock.NestingR\anesting\x12\x1a\n" +
@@ -1586,7 +1600,8 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12:\n" +
 	"\n" +
 	"attributes\x18\x05 \x03(\v2\x1a.vmafx.plugin.v1.AttributeR\n" +
-	"attributes\"H\n" +
+	"attributes\x12#\n" +
+	"\ridentity_form\x18\x06 \x01(\tR\fidentityForm\"H\n" +
 	"\aNesting\x12\x17\n" +
 	"\x13NESTING_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eNESTING_SINGLE\x10\x01\x12\x10\n" +
