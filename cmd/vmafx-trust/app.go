@@ -41,6 +41,8 @@ func newApp() *cli.App {
 			checkCommand(),
 			verifyBlobCommand(false),
 			verifyBlobCommand(true),
+			pypiCommand(),
+
 			policyCommand(),
 			pluginsCommand(),
 			trustedRootCommand(),

@@ -14,6 +14,7 @@ import (
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/plugins/blob"
+	"github.com/vmafx/vmafx-trust/plugins/pypi"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -28,6 +29,7 @@ const servePluginArg = "__serve-plugin"
 func builtins() map[string]func() sdk.Verifier {
 	return map[string]func() sdk.Verifier{
 		"blob": func() sdk.Verifier { return blob.New() },
+		"pypi": func() sdk.Verifier { return pypi.New() },
 	}
 }
 

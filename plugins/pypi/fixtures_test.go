@@ -1,0 +1,201 @@
+package pypi_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/pkg/trust"
+	"github.com/vmafx/vmafx-trust/plugins/pypi"
+)
+
+// realFixturesDir is ../shared/fixtures/real beside the clone, read in place.
+func realFixturesDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "real"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cases.json")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("fixtures missing at %s (CI has ../shared beside the clone): %v", dir, err)
+		}
+		t.Skipf("fixtures not found at %s", dir)
+	}
+	return dir
+}
+
+type pypiCase struct {
+	ID               string `json:"id"`
+	Kind             string `json:"kind"`
+	Bundle           string `json:"bundle"`
+	TrustedRoot      string `json:"trusted_root"`
+	ArtifactDigest   string `json:"artifact_digest"`
+	ArtifactName     string `json:"artifact_name"`
+	Expected         string `json:"expected"`
+	Reason           string `json:"reason"`
+	ExpectedIdentity struct {
+		SAN       string         `json:"san"`
+		Issuer    string         `json:"issuer"`
+		Publisher map[string]any `json:"publisher"`
+	} `json:"expected_identity"`
+}
+
+func loadPyPICases(t *testing.T, dir string) []pypiCase {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "cases.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []pypiCase
+	if err := json.Unmarshal(data, &all); err != nil {
+		t.Fatal(err)
+	}
+	var out []pypiCase
+	for _, c := range all {
+		if c.Kind == "pypi" {
+			out = append(out, c)
+		}
+	}
+	if len(out) < 17 {
+		t.Fatalf("only %d pypi cases; the fixture set is incomplete", len(out))
+	}
+	return out
+}
+
+// fileName is the distribution a case is about: its artifact_name, else the
+// attestation's file name without the attestation suffix.
+func (c pypiCase) fileName() string {
+	if c.ArtifactName != "" {
+		return c.ArtifactName
+	}
+	base := filepath.Base(c.Bundle)
+	for _, s := range []string{".publish.attestation", ".slsa.attestation", ".attestation", ".provenance", ".sigstore"} {
+		if strings.HasSuffix(base, s) {
+			return strings.TrimSuffix(base, s)
+		}
+	}
+	return base
+}
+
+// publisher is the case's Trusted Publisher as a policy block says it.
+func (c pypiCase) publisher() map[string]any {
+	p := c.ExpectedIdentity.Publisher
+	if p == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range p {
+		if s, ok := v.(string); ok && s != "" {
+			if k == "kind" {
+				s = strings.ToLower(s)
+			}
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// request builds what the host would send for a case: the digest form, the
+// case's attestation as provenance, and the identity the host derives from
+// the publisher (or the case's SAN and issuer).
+func (c pypiCase) request(t *testing.T, dir string) (*sdk.Request, []trust.Identity) {
+	t.Helper()
+	root, err := os.ReadFile(filepath.Join(dir, c.TrustedRoot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := c.fileName()
+	project := name[:strings.IndexByte(name, '-')]
+	attrs := map[string]any{
+		"file":       []any{map[string]any{"name": name, "sha256": strings.TrimPrefix(c.ArtifactDigest, "sha256:")}},
+		"provenance": filepath.Join(dir, c.Bundle),
+	}
+	var id trust.Identity
+	if pub := c.publisher(); pub != nil {
+		attrs["publisher"] = pub
+		if id, err = policy.TrustedPublisherIdentity(pub); err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+	} else {
+		id = trust.Identity{Name: "signer", Subject: c.ExpectedIdentity.SAN, Issuer: c.ExpectedIdentity.Issuer}
+	}
+	raw, _ := json.Marshal(attrs)
+	req := &sdk.Request{
+		Kind: "pypi", Name: project, Attributes: raw, Require: 1, Offline: true,
+		TrustRoot:  &sdk.TrustRoot{Name: c.TrustedRoot, TrustedRootJSON: root},
+		Identities: []sdk.Identity{sdk.Identity(id)},
+	}
+	return req, []trust.Identity{id}
+}
+
+// hostVerdict is what the host would conclude: the plugin's verdict on each
+// row, and for each passing row, its own verification of the evidence.
+func hostVerdict(t *testing.T, req *sdk.Request, ids []trust.Identity, res *sdk.Result) (string, string) {
+	t.Helper()
+	if res.Status != sdk.StatusPass {
+		return res.Status.String(), res.Reason
+	}
+	if len(res.SubResults) == 0 {
+		t.Fatalf("a passing release result without rows")
+	}
+	m, err := trust.NewMaterial(req.TrustRoot.Name, req.TrustRoot.TrustedRootJSON, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.SubResults {
+		if s.Status != sdk.StatusPass {
+			return s.Status.String(), s.Reason
+		}
+		if len(s.Evidence) == 0 {
+			t.Fatalf("row %s passes without evidence", s.Name)
+		}
+		for _, ev := range s.Evidence {
+			if ev.SubjectDigest.Algorithm != "sha256" || ev.Type != sdk.EvidenceBundle {
+				t.Fatalf("row %s: evidence %+v", s.Name, ev.SubjectDigest)
+			}
+			if _, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: "sha256", Hex: ev.SubjectDigest.Hex}, Identities: ids}); err != nil {
+				return "fail", "host: " + err.Error()
+			}
+		}
+	}
+	return "pass", ""
+}
+
+// failReasons is what each failing case's reason must say.
+var failReasons = map[string]string{
+	"pypi/sigstore-3.6.1-provenance-wrong-publisher":         "repository (Source Repository URI): expected https://github.com/trailofbits/pypi-attestations, found https://github.com/sigstore/sigstore-python",
+	"pypi/pypi_attestations-0.0.19-provenance-vs-other-dist": "subject name: expected sigstore-3.6.1.tar.gz, found pypi_attestations-0.0.19.tar.gz",
+	"pypi/gitlab_oidc_project-0.0.3-wrong-workflow":          "workflow (Build Config URI): expected https://gitlab.com/facutuesca/gitlab-oidc-project//wrong.yml@",
+	"pypi/pypi_attestation_models-0.0.4a2-wrong-workflow":    "workflow (Build Config URI): expected https://github.com/trailofbits/pypi-attestation-models/.github/workflows/wrong.yml@",
+	"pypi/rfc8785-0.1.2-staging-vs-public-good-root":         "transparency log",
+}
+
+// TestFixtureCases runs every pypi case of cases.json (genuine PyPI
+// attestations and provenance, by name and digest) offline against its
+// trusted root.
+func TestFixtureCases(t *testing.T) {
+	dir := realFixturesDir(t)
+	for _, c := range loadPyPICases(t, dir) {
+		t.Run(c.ID, func(t *testing.T) {
+			req, ids := c.request(t, dir)
+			res, err := pypi.New().Verify(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, reason := hostVerdict(t, req, ids, res)
+			if got != c.Expected {
+				t.Fatalf("got %s (%s), want %s (%s)", got, reason, c.Expected, c.Reason)
+			}
+			if got == "fail" && !strings.Contains(reason, failReasons[c.ID]) {
+				t.Fatalf("reason %q does not say %q", reason, failReasons[c.ID])
+			}
+			t.Logf("%s: %s", got, reason)
+		})
+	}
+}
