@@ -22,8 +22,8 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
-	"github.com/vmafx/vmafx-trust/internal/fetch"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/vmafx/vmafx-trust/internal/fetch"
+	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 

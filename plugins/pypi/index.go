@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vmafx/vmafx-trust/internal/fetch"
+	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
 )
 
 // Content types of the wire formats spoken to an index.

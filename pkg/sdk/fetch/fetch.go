@@ -1,4 +1,5 @@
-// Package fetch downloads untrusted data over HTTP(S): bounded in size, streamed
+// Package fetch is the SDK's downloader for plugins: it fetches untrusted data
+// over HTTP(S) bounded in size, streamed
 // through hashes in fixed-size chunks (memory stays flat whatever the size),
 // retried on transient failures and resumed with Range requests when the server
 // allows it.
