@@ -13,6 +13,7 @@ import (
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 )
@@ -32,6 +33,12 @@ type Detached struct {
 	// RekorBundleJSON is cosign's {"SignedEntryTimestamp", "Payload"} object.
 	RekorBundleJSON []byte
 	RFC3161         [][]byte // DER timestamp responses
+	// DSSEEnvelope, when set, is a DSSE envelope (JSON, as cosign stores
+	// attestations in `.att` layers) that the material signs instead of a
+	// message digest; Signature is then ignored. The bundle's content is
+	// the envelope, and the digest given to BundleFromDetached must be a
+	// subject of its in-toto statement (verification checks that).
+	DSSEEnvelope []byte
 }
 
 // legacyBlobBundle is the JSON `cosign sign-blob --bundle` wrote before the
@@ -90,26 +97,36 @@ type rekorBundle struct {
 }
 
 // BundleFromDetached assembles Sigstore bundle JSON (v0.1) from detached
-// material and the digest the signature is over.
+// material and the digest the signature is over (for a DSSE envelope: the
+// digest its statement must name as a subject, validated here only for its
+// form).
 func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
 	rawDigest, err := digest.bytes()
 	if err != nil {
 		return nil, err
 	}
-	sig, err := decodeMaybeBase64(d.Signature)
-	if err != nil || len(sig) == 0 {
-		return nil, errors.New("signature is empty or not base64")
-	}
-	hashAlg := map[string]protocommon.HashAlgorithm{
-		"sha256": protocommon.HashAlgorithm_SHA2_256, "sha384": protocommon.HashAlgorithm_SHA2_384, "sha512": protocommon.HashAlgorithm_SHA2_512,
-	}[digest.Algorithm]
 	b := &protobundle.Bundle{
-		MediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
-		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+		MediaType:            "application/vnd.dev.sigstore.bundle+json;version=0.1",
+		VerificationMaterial: &protobundle.VerificationMaterial{},
+	}
+	if len(d.DSSEEnvelope) > 0 {
+		env, err := parseDSSEEnvelope(d.DSSEEnvelope)
+		if err != nil {
+			return nil, err
+		}
+		b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: env}
+	} else {
+		sig, err := decodeMaybeBase64(d.Signature)
+		if err != nil || len(sig) == 0 {
+			return nil, errors.New("signature is empty or not base64")
+		}
+		hashAlg := map[string]protocommon.HashAlgorithm{
+			"sha256": protocommon.HashAlgorithm_SHA2_256, "sha384": protocommon.HashAlgorithm_SHA2_384, "sha512": protocommon.HashAlgorithm_SHA2_512,
+		}[digest.Algorithm]
+		b.Content = &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
 			MessageDigest: &protocommon.HashOutput{Algorithm: hashAlg, Digest: rawDigest},
 			Signature:     sig,
-		}},
-		VerificationMaterial: &protobundle.VerificationMaterial{},
+		}}
 	}
 	vm := b.VerificationMaterial
 	if len(bytes.TrimSpace(d.CertificatePEM)) > 0 {
@@ -181,6 +198,59 @@ func tlogEntryFromRekorBundle(data []byte) (*protorekor.TransparencyLogEntry, er
 		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: rb.SignedEntryTimestamp},
 		CanonicalizedBody: body,
 	}, nil
+}
+
+// maxEnvelopeSize bounds a DSSE envelope read from a registry layer.
+const maxEnvelopeSize = MaxBundleSize
+
+// parseDSSEEnvelope reads a DSSE envelope as JSON ({"payloadType",
+// "payload", "signatures": [{"keyid", "sig"}]}, payload and signatures in
+// base64) into its protobuf form, which holds the raw bytes.
+func parseDSSEEnvelope(data []byte) (*protodsse.Envelope, error) {
+	if len(data) > maxEnvelopeSize {
+		return nil, fmt.Errorf("DSSE envelope is %d bytes, more than the %d allowed", len(data), maxEnvelopeSize)
+	}
+	var raw struct {
+		PayloadType string `json:"payloadType"`
+		Payload     string `json:"payload"`
+		Signatures  []struct {
+			KeyID string `json:"keyid"`
+			Sig   string `json:"sig"`
+		} `json:"signatures"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("DSSE envelope is not valid JSON: %w", err)
+	}
+	if raw.PayloadType == "" {
+		return nil, errors.New("DSSE envelope has no payloadType")
+	}
+	payload, err := decodeDSSEBase64(raw.Payload)
+	if err != nil || len(payload) == 0 {
+		return nil, errors.New("DSSE envelope payload is empty or not base64")
+	}
+	if len(raw.Signatures) == 0 {
+		return nil, errors.New("DSSE envelope has no signatures")
+	}
+	env := &protodsse.Envelope{Payload: payload, PayloadType: raw.PayloadType}
+	for i, s := range raw.Signatures {
+		sig, err := decodeDSSEBase64(s.Sig)
+		if err != nil || len(sig) == 0 {
+			return nil, fmt.Errorf("DSSE envelope signature %d is empty or not base64", i+1)
+		}
+		env.Signatures = append(env.Signatures, &protodsse.Signature{Sig: sig, Keyid: s.KeyID})
+	}
+	return env, nil
+}
+
+// decodeDSSEBase64 accepts the standard and URL-safe alphabets, padded or
+// not, as the DSSE specification allows.
+func decodeDSSEBase64(s string) ([]byte, error) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, errors.New("not base64")
 }
 
 // decodeMaybeBase64 returns the base64-decoded bytes when data is base64
