@@ -42,7 +42,7 @@ func newApp() *cli.App {
 			verifyBlobCommand(false),
 			verifyBlobCommand(true),
 			pypiCommand(),
-
+			verifyImageCommand(false), verifyImageCommand(true),
 			policyCommand(),
 			pluginsCommand(),
 			trustedRootCommand(),
@@ -118,14 +118,24 @@ type session struct {
 
 func (s *session) Close() { s.plugins.Kill() }
 
-// startPlugins launches the built-ins and every plugin on the plugin path.
-func startPlugins(ctx context.Context) (*session, error) {
+// startPlugins launches every plugin on the plugin path and the built-ins
+// that serve one of kinds (all of them when kinds is nil). Built-ins ship in
+// this binary, so their schemas are known without starting them: a run
+// starts only the ones its policy uses.
+func startPlugins(ctx context.Context, kinds []string) (*session, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("locating own executable: %w", err)
 	}
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
 	var sources []host.Source
 	for _, name := range sortedBuiltins() {
+		if kinds != nil && !servesAny(builtins()[name]().Info(), want) {
+			continue
+		}
 		sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
 	}
 	sources = append(sources, host.Discover(host.PluginDirs())...)
@@ -137,11 +147,31 @@ func startPlugins(ctx context.Context) (*session, error) {
 	for _, e := range errs {
 		fmt.Fprintln(os.Stderr, "vmafx-trust: error:", e)
 	}
-	if len(set.Plugins) == 0 {
+	if len(set.Plugins) == 0 && kinds == nil {
 		s.Close()
 		return nil, fmt.Errorf("no verifier plugin could be started")
 	}
 	return s, nil
+}
+
+func servesAny(info sdk.Info, kinds map[string]bool) bool {
+	for _, k := range info.Kinds {
+		if kinds[k.Kind] {
+			return true
+		}
+	}
+	return false
+}
+
+// builtinSchemas are the built-ins' artifact kinds, asked in process.
+func builtinSchemas() map[string]sdk.KindSchema {
+	out := map[string]sdk.KindSchema{}
+	for _, name := range sortedBuiltins() {
+		for _, k := range builtins()[name]().Info().Kinds {
+			out[k.Kind] = k
+		}
+	}
+	return out
 }
 
 func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inputs) (*policy.Policy, *session, error) {
@@ -150,17 +180,56 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 		writeDiags(errw, f, diags)
 		return nil, nil, exitf(report.ExitUsage, "")
 	}
-	s, err := startPlugins(ctx)
+	// Plugins on the plugin path must be started to learn their kinds; the
+	// built-ins' schemas are known in process.
+	s, err := startPlugins(ctx, []string{})
 	if err != nil {
 		return nil, nil, exitf(report.ExitUnchecked, "%v", err)
 	}
-	pol, diags := policy.Decode(f, s.plugins.Schemas(), in)
+	schemas := builtinSchemas()
+	for k, ks := range s.plugins.Schemas() {
+		if _, builtin := schemas[k]; builtin {
+			s.Close()
+			return nil, nil, exitf(report.ExitUsage, "a plugin on the plugin path serves artifact kind %q, which a built-in serves: remove or rename it", k)
+		}
+		schemas[k] = ks
+	}
+	pol, diags := policy.Decode(f, schemas, in)
 	if len(diags) > 0 {
 		writeDiags(errw, f, diags)
 	}
 	if diags.HasErrors() {
 		s.Close()
 		return nil, nil, exitf(report.ExitUsage, "")
+	}
+	var used []string
+	for _, a := range pol.Artifacts {
+		if s.plugins.ForKind(a.Kind) == nil {
+			used = append(used, a.Kind)
+		}
+	}
+	if len(used) > 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			s.Close()
+			return nil, nil, exitf(report.ExitUnchecked, "locating own executable: %v", err)
+		}
+		want := map[string]bool{}
+		for _, k := range used {
+			want[k] = true
+		}
+		var sources []host.Source
+		for _, name := range sortedBuiltins() {
+			if servesAny(builtins()[name]().Info(), want) {
+				sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
+			}
+		}
+		more, errs := host.LaunchAll(ctx, sources)
+		errs = append(errs, s.plugins.Merge(more)...)
+		s.launchErrs = append(s.launchErrs, errs...)
+		for _, e := range errs {
+			fmt.Fprintln(os.Stderr, "vmafx-trust: error:", e)
+		}
 	}
 	return pol, s, nil
 }
@@ -256,7 +325,7 @@ func policyCommand() *cli.Command {
 				Usage: "print the artifact kinds' schemas: the generated part of docs/policy.md, or JSON",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"}},
 				Action: func(c *cli.Context) error {
-					s, err := startPlugins(c.Context)
+					s, err := startPlugins(c.Context, nil)
 					if err != nil {
 						return exitf(report.ExitUnchecked, "%v", err)
 					}

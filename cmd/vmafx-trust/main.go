@@ -14,6 +14,7 @@ import (
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/plugins/blob"
+	"github.com/vmafx/vmafx-trust/plugins/image"
 	"github.com/vmafx/vmafx-trust/plugins/pypi"
 )
 
@@ -28,8 +29,9 @@ const servePluginArg = "__serve-plugin"
 // package wires them in; the host receives them as a list.
 func builtins() map[string]func() sdk.Verifier {
 	return map[string]func() sdk.Verifier{
-		"blob": func() sdk.Verifier { return blob.New() },
-		"pypi": func() sdk.Verifier { return pypi.New() },
+		"blob":  func() sdk.Verifier { return blob.New() },
+		"image": func() sdk.Verifier { return image.New() },
+		"pypi":  func() sdk.Verifier { return pypi.New() },
 	}
 }
 

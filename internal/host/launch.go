@@ -280,16 +280,36 @@ func LaunchAll(ctx context.Context, sources []Source) (*Set, []error) {
 			out = append(out, errs[i])
 			continue
 		}
-		set.Plugins = append(set.Plugins, p)
-		for _, k := range p.Info.Kinds {
-			if prev, dup := set.byKind[k.Kind]; dup {
-				out = append(out, fmt.Errorf("plugin %q (%s) and plugin %q (%s) both serve artifact kind %q; remove one from the plugin path", prev.Name(), prev.Source.Path, p.Name(), p.Source.Path, k.Kind))
-				continue
-			}
-			set.byKind[k.Kind] = p
-		}
+		out = append(out, set.add(p)...)
 	}
 	return set, out
+}
+
+// add puts a launched plugin in the set; a kind already served by an earlier
+// plugin stays with it.
+func (s *Set) add(p *Plugin) []error {
+	if s.byKind == nil {
+		s.byKind = map[string]*Plugin{}
+	}
+	var out []error
+	s.Plugins = append(s.Plugins, p)
+	for _, k := range p.Info.Kinds {
+		if prev, dup := s.byKind[k.Kind]; dup {
+			out = append(out, fmt.Errorf("plugin %q (%s) and plugin %q (%s) both serve artifact kind %q; remove one from the plugin path", prev.Name(), prev.Source.Path, p.Name(), p.Source.Path, k.Kind))
+			continue
+		}
+		s.byKind[k.Kind] = p
+	}
+	return out
+}
+
+// Merge adds the plugins of o (launched later) to s.
+func (s *Set) Merge(o *Set) []error {
+	var out []error
+	for _, p := range o.Plugins {
+		out = append(out, s.add(p)...)
+	}
+	return out
 }
 
 // ForKind returns the plugin serving kind.

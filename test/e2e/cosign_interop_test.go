@@ -144,17 +144,30 @@ func TestCosignInterop(t *testing.T) {
 				if want == 0 && !strings.Contains(res.stdout, "INSECURE") && !strings.Contains(res.stderr, "INSECURE") {
 					t.Errorf("no loud warning for --insecure-ignore-tlog:\n%s", res.stdout)
 				}
-				// Without --insecure-ignore-tlog nothing proves when the key
-				// signed: fail closed.
+				// Without --insecure-ignore-tlog the key's log entry must be
+				// checked against public-good's Rekor keys; offline with an
+				// empty TUF cache that cannot be done: never a pass.
 				if want == 0 {
 					strict := runCLI(t, nil, append([]string{"verify-blob", filepath.Join(dir, "art.bin"), "--key", filepath.Join(dir, "cosign.pub"), "--offline"}, absAll(dir, tt.verify)...)...)
-					if strict.code != 1 {
-						t.Errorf("without --insecure-ignore-tlog: exit %d, want 1", strict.code)
+					if strict.code != 3 || !strings.Contains(strict.stdout, "trusted-root fetch") {
+						t.Errorf("without --insecure-ignore-tlog, offline, empty cache: exit %d, want 3 naming trusted-root fetch\n%s", strict.code, strict.stdout)
+					}
+					// With the public-good root given but no log entry in
+					// the bundle: nothing proves when the key signed.
+					noLog := runCLI(t, nil, append([]string{"verify-blob", filepath.Join(dir, "art.bin"), "--key", filepath.Join(dir, "cosign.pub"), "--offline", "--trusted-root", publicGoodRoot(t)}, absAll(dir, tt.verify)...)...)
+					if noLog.code != 1 {
+						t.Errorf("without --insecure-ignore-tlog against public-good: exit %d, want 1\n%s", noLog.code, noLog.stdout)
 					}
 				}
 			})
 		}
 	}
+}
+
+// publicGoodRoot is the public-good trusted root from the shared fixtures.
+func publicGoodRoot(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(fixturesDir(t), "trusted-roots", "sigstore-public-good.json")
 }
 
 func absAll(dir string, flags []string) []string {

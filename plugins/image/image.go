@@ -1,0 +1,989 @@
+// Package image is the built-in verifier for container images: it resolves
+// a reference once, finds the image's Sigstore signatures and attestations
+// wherever they are stored (OCI 1.1 referrers, the referrers tag-schema
+// fallback, cosign's legacy .sig/.att tags, OCI image layouts), binds each
+// to the image digest, and returns them as evidence for the host to
+// verify. It checks every platform of an index on request. It uses only
+// the SDK, pkg/trust and go-containerregistry.
+package image
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/pkg/trust"
+)
+
+// Version of the image plugin.
+const Version = "0.1.0"
+
+const (
+	// maxConcurrentFetches bounds the registry requests in flight at once
+	// for the whole plugin process.
+	maxConcurrentFetches = 8
+	// maxConcurrentParts bounds the platforms of one index verified at once.
+	maxConcurrentParts = 4
+	// Caps on what one digest may carry; more is ignored with a warning
+	// (ignoring can only lose evidence, never make anything pass).
+	maxReferrers = 64
+	maxLayers    = 32
+)
+
+// Plugin verifies container images. The zero value is ready to use; it is
+// safe for concurrent use, and caches what it fetches for the run.
+type Plugin struct {
+	mu        sync.Mutex
+	materials map[string]*trust.Material
+	pullers   map[bool]*remote.Puller
+	layouts   map[string]*layoutStore
+	// httpClient serves non-registry requests (the GitHub API).
+	httpClient *http.Client
+	cache      onceCache
+	semOnce    sync.Once
+	sem        chan struct{}
+	requests   atomic.Int64
+}
+
+// New returns an image plugin.
+func New() *Plugin { return &Plugin{} }
+
+// Requests is the number of HTTP requests the plugin has sent.
+func (p *Plugin) Requests() int64 { return p.requests.Load() }
+
+// Schema of the `image` kind.
+var Schema = sdk.KindSchema{
+	Kind:        "image",
+	Description: "A container image signed with `cosign sign` (keyless or key) and, optionally, carrying in-toto attestations (`cosign attest`, GitHub `attest-build-provenance`), found in OCI 1.1 referrers, the referrers tag fallback, cosign's `.sig`/`.att` tags or an OCI layout. See docs/images.md.",
+	Attributes: []sdk.Attribute{
+		{Name: "ref", Type: sdk.TypeString, Required: true, Description: "The image: `registry/repository:tag`, `registry/repository@sha256:…`, or `oci-layout://DIR[@sha256:…|:TAG]` (DIR relative to the policy). A tag is resolved once per run.", Example: `"ghcr.io/vmafx/vmafx:1.4.0"`},
+		{Name: "platforms", Type: sdk.TypeString, Description: "What must be signed: `index` (default: the digest the reference names, as cosign does), `all` (the index and every platform manifest it lists; one report row each), or a comma-separated list of platforms (the index and those platforms).", Example: `"all"`},
+		{Name: "attestations", Type: sdk.TypeListString, Description: "Predicate types that must each be present and verified for every part (URIs, or cosign's short names: slsaprovenance, slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom). An attestation of the index also covers the platforms it lists.", Example: `["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"]`},
+		{Name: "signature", Type: sdk.TypeBool, Description: "Require a signature (`cosign sign`) of the image (default true). An attestation is never a signature; false checks only the attestations, as `cosign verify-attestation` does (with no attestations listed, any verified attestation).", Example: "false"},
+		{Name: "require_digest", Type: sdk.TypeBool, Description: "Fail unless ref is pinned by digest (@sha256:…).", Example: "true"},
+		{Name: "allow_reference_mismatch", Type: sdk.TypeBool, Description: "Accept legacy signatures whose payload names another repository (an image copied to a mirror). The digest must still match.", Example: "true"},
+		{Name: "github_repository", Type: sdk.TypeString, Description: "Also look up attestations in GitHub's attestation API for this owner/name (`gh attestation verify`'s source; token from GH_TOKEN or GITHUB_TOKEN, optional for public repositories), after the registry's own.", Example: `"vmafx/vmafx"`},
+		{Name: "insecure", Type: sdk.TypeBool, Description: "Allow plain HTTP and unverified TLS to this registry. Loopback registries may use HTTP without it.", Example: "true"},
+	},
+}
+
+// Info describes the plugin.
+func (p *Plugin) Info() sdk.Info {
+	return sdk.Info{Name: "image", Version: Version, Kinds: []sdk.KindSchema{Schema}}
+}
+
+type attributes struct {
+	Ref                    string   `json:"ref"`
+	Platforms              string   `json:"platforms"`
+	Attestations           []string `json:"attestations"`
+	Signature              *bool    `json:"signature"`
+	RequireDigest          bool     `json:"require_digest"`
+	AllowReferenceMismatch bool     `json:"allow_reference_mismatch"`
+	GitHubRepository       string   `json:"github_repository"`
+	Insecure               bool     `json:"insecure"`
+}
+
+// PredicateAliases are cosign's --type short names.
+var PredicateAliases = map[string]string{
+	"slsaprovenance":   "https://slsa.dev/provenance/v0.2",
+	"slsaprovenance02": "https://slsa.dev/provenance/v0.2",
+	"slsaprovenance1":  "https://slsa.dev/provenance/v1",
+	"link":             "https://in-toto.io/Link/v1",
+	"spdx":             "https://spdx.dev/Document",
+	"spdxjson":         "https://spdx.dev/Document",
+	"cyclonedx":        "https://cyclonedx.org/bom",
+	"vuln":             "https://cosign.sigstore.dev/attestation/vuln/v1",
+	"openvex":          "https://openvex.dev/ns",
+	"custom":           "https://cosign.sigstore.dev/attestation/v1",
+}
+
+// selection is what platforms must verify.
+type selection struct {
+	mode string // "index", "all" or "list"
+	list []string
+}
+
+func parsePlatforms(s string) (selection, error) {
+	switch strings.TrimSpace(s) {
+	case "", "index":
+		return selection{mode: "index"}, nil
+	case "all":
+		return selection{mode: "all"}, nil
+	}
+	sel := selection{mode: "list"}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		parts := strings.Split(p, "/")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+			return sel, fmt.Errorf("platforms: %q is not os/arch[/variant] (or \"all\", \"index\")", p)
+		}
+		sel.list = append(sel.list, p)
+	}
+	return sel, nil
+}
+
+// Verify checks one image.
+func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	res := &sdk.Result{Status: sdk.StatusPass}
+	var a attributes
+	if err := req.Decode(&a); err != nil {
+		return res.Errorf("attributes", "%v", err), nil
+	}
+	sel, err := parsePlatforms(a.Platforms)
+	if err != nil {
+		return res.Fail("attributes", err.Error()), nil
+	}
+	var preds []string
+	for _, t := range a.Attestations {
+		if full, ok := PredicateAliases[t]; ok {
+			t = full
+		}
+		preds = append(preds, t)
+	}
+	needSig := a.Signature == nil || *a.Signature
+	ref, err := parseRef(a.Ref, req.PolicyDir, a.Insecure)
+	if err != nil {
+		return res.Fail("reference", err.Error()), nil
+	}
+	if a.RequireDigest && ref.digest == "" {
+		return res.Fail("reference", fmt.Sprintf("%s is not pinned by digest (require_digest = true): expected …@sha256:<hex>, found tag %q", a.Ref, ref.tag)), nil
+	}
+	if req.Offline && !ref.isLayout() && !isLoopback(ref.host()) {
+		return res.Errorf("reference", "--offline: %s is a network registry; use a loopback mirror or %sDIR", ref.repo.RegistryStr(), LayoutScheme), nil
+	}
+	m, err := p.material(req.TrustRoot)
+	if err != nil {
+		return res.Errorf("trust root", "%v", err), nil
+	}
+	st, err := p.storeFor(ref, a.Insecure)
+	if err != nil {
+		return res.Fail("reference", err.Error()), nil
+	}
+	// A pinned digest verified as itself needs no manifest: its signatures
+	// name the digest (cosign does not fetch it either). Otherwise the
+	// manifest tells whether it is an index, and which platforms it lists.
+	var top *manifest
+	var missing bool
+	if ref.digest != "" && sel.mode == "index" {
+		top = &manifest{digest: ref.digest}
+	} else {
+		top, missing, err = resolve(ctx, st, ref)
+	}
+	if err != nil {
+		if errors.Is(err, errNotFound) {
+			return res.Fail("reference", err.Error()), nil
+		}
+		return res.Errorf("reference", "%v", err), nil
+	}
+	var refCheck sdk.Check
+	switch {
+	case ref.digest != "" && missing:
+		refCheck = sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("%s (pinned; the manifest itself is not in %s, its signatures are checked)", top.digest, st.where())}
+	case ref.digest != "":
+		refCheck = sdk.Check{Name: "reference", OK: true, Detail: top.digest + " (pinned)"}
+	case ref.tag != "":
+		refCheck = sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("tag %s resolved once to %s", ref.tag, top.digest)}
+	default:
+		refCheck = sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("%s (the one image of the layout)", top.digest)}
+	}
+	ids := make([]trust.Identity, 0, len(req.Identities))
+	for _, id := range req.Identities {
+		ids = append(ids, trust.Identity(id))
+	}
+	if a.GitHubRepository != "" && !ownerRepo.MatchString(a.GitHubRepository) {
+		return res.Fail("attributes", fmt.Sprintf("github_repository %q: want owner/name", a.GitHubRepository)), nil
+	}
+	v := &verifier{p: p, st: st, req: req, m: m, ids: ids, needSig: needSig, preds: preds, ghRepo: a.GitHubRepository,
+		bind: bindCheck{repo: st.name(), allowMismatch: a.AllowReferenceMismatch}}
+
+	parts, rows, perr := p.selectParts(ctx, st, top, missing || top.raw == nil, sel)
+	if perr != nil {
+		res.Checks = append(res.Checks, refCheck)
+		if errors.Is(perr, errNotFound) || errors.Is(perr, errSelection) {
+			return res.Fail("platforms", perr.Error()), nil
+		}
+		return res.Errorf("platforms", "%v", perr), nil
+	}
+	if !rows {
+		r := v.verifyPart(ctx, parts[0], nil)
+		res.Checks = append([]sdk.Check{refCheck}, r.Checks...)
+		res.Evidence = r.Evidence
+		res.Status, res.Reason = r.Status, r.Reason
+		res.Diagnostics = append(res.Diagnostics, v.warnings()...)
+		return res, nil
+	}
+
+	// An index and its platforms: the index first (its attestations cover
+	// the platforms it lists), then the platforms concurrently.
+	results := make([]*sdk.Result, len(parts))
+	results[0] = v.verifyPart(ctx, parts[0], nil)
+	inherited := v.inheritable(parts[0])
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxConcurrentParts)
+	for i := 1; i < len(parts); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = v.verifyPart(ctx, parts[i], inherited)
+		}()
+	}
+	wg.Wait()
+	var failed, errored []string
+	for i, r := range results {
+		checks := []sdk.Check{refCheck}
+		if i > 0 && parts[i].digest != "" && parts[i].missing == "" {
+			checks = append(checks, sdk.Check{Name: "manifest", OK: true, Detail: fmt.Sprintf("%s (%s, listed by the index)", parts[i].digest, parts[i].name)})
+		}
+		sub := sdk.SubResult{Name: parts[i].name, Status: r.Status, Checks: append(checks, r.Checks...), Evidence: r.Evidence, Reason: r.Reason}
+		res.SubResults = append(res.SubResults, sub)
+		switch r.Status {
+		case sdk.StatusFail:
+			failed = append(failed, parts[i].name+": "+r.Reason)
+		case sdk.StatusError:
+			errored = append(errored, parts[i].name+": "+r.Reason)
+		}
+	}
+	res.Checks = append(res.Checks, refCheck)
+	switch {
+	case len(failed) > 0:
+		res.Fail("platforms", fmt.Sprintf("%d of %d part(s) failed: %s", len(failed), len(parts), strings.Join(failed, "; ")))
+	case len(errored) > 0:
+		res.Errorf("platforms", "%d of %d part(s) could not be checked: %s", len(errored), len(parts), strings.Join(errored, "; "))
+	default:
+		res.Pass("platforms", fmt.Sprintf("%d part(s) verified", len(parts)))
+	}
+	res.Diagnostics = append(res.Diagnostics, v.warnings()...)
+	return res, nil
+}
+
+// part is one manifest to verify: the index, a platform, or the image.
+type part struct {
+	name    string // "index", "linux/amd64", or "" for the one image
+	digest  string
+	missing string // why it cannot be verified (a listed platform that is absent)
+	errored string // could not be checked
+}
+
+var errSelection = errors.New("platform selection")
+
+// resolve finds the manifest the reference names. A digest whose manifest
+// is absent is still verifiable (its signatures name the digest): missing
+// says so.
+func resolve(ctx context.Context, st store, ref *imageRef) (*manifest, bool, error) {
+	want := ref.digest
+	if want == "" {
+		want = ref.tag
+	}
+	if want == "" {
+		ls := st.(*layoutStore)
+		d, err := ls.image(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("%w: %w", errNotFound, err)
+		}
+		want = d
+	}
+	m, err := st.get(ctx, want)
+	if errors.Is(err, errNotFound) && ref.digest != "" {
+		return &manifest{digest: ref.digest}, true, nil
+	}
+	if errors.Is(err, errNotFound) {
+		return nil, false, fmt.Errorf("%s: tag %q: no such image (%w)", st.where(), ref.tag, errNotFound)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return m, false, nil
+}
+
+// selectParts lists what to verify; rows says whether each part is a row
+// of its own (an index with its platforms).
+func (p *Plugin) selectParts(ctx context.Context, st store, top *manifest, missing bool, sel selection) ([]part, bool, error) {
+	if missing {
+		if sel.mode != "index" {
+			return nil, false, fmt.Errorf("%w: platforms = %q needs the manifest of %s, which %s does not have", errSelection, strings.Join(append([]string{sel.mode}, sel.list...), " "), top.digest, st.where())
+		}
+		return []part{{digest: top.digest}}, false, nil
+	}
+	if !top.isIndex() {
+		if sel.mode != "list" {
+			return []part{{digest: top.digest}}, false, nil
+		}
+		plat, err := imagePlatform(ctx, st, top)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, want := range sel.list {
+			if !platformMatches(want, plat) {
+				return nil, false, fmt.Errorf("%w: %s is a single-platform image for %s, not %s", errSelection, short(top.digest), plat, want)
+			}
+		}
+		return []part{{digest: top.digest}}, false, nil
+	}
+	if sel.mode == "index" {
+		return []part{{digest: top.digest}}, false, nil
+	}
+	parts := []part{{name: "index", digest: top.digest}}
+	seen := map[string]int{}
+	var available []string
+	for _, d := range top.m.Manifests {
+		if isAttestationManifest(d) {
+			continue
+		}
+		pl := d.Platform.String()
+		if pl == "" {
+			pl = short(d.Digest)
+		}
+		available = append(available, pl)
+		if sel.mode == "list" && !containsPlatform(sel.list, d.Platform) {
+			continue
+		}
+		name := pl
+		if seen[pl]++; seen[pl] > 1 {
+			name = pl + " " + short(d.Digest)
+		}
+		if !validDigest(d.Digest) {
+			parts = append(parts, part{name: name, missing: fmt.Sprintf("the index lists %q for %s, which is not a sha256 digest", d.Digest, pl)})
+			continue
+		}
+		parts = append(parts, part{name: name, digest: d.Digest})
+	}
+	for _, want := range sel.list {
+		found := false
+		for _, d := range top.m.Manifests {
+			if !isAttestationManifest(d) && platformMatches(want, d.Platform) {
+				found = true
+			}
+		}
+		if !found {
+			parts = append(parts, part{name: want, missing: fmt.Sprintf("platform %s is not in the index %s (it lists: %s)", want, short(top.digest), orAbsent(strings.Join(available, ", ")))})
+		}
+	}
+	if len(parts) == 1 {
+		return nil, false, fmt.Errorf("%w: the index %s lists no platform manifests", errSelection, short(top.digest))
+	}
+	// Every listed platform manifest must exist: a missing child fails.
+	for i := 1; i < len(parts); i++ {
+		if parts[i].digest == "" {
+			continue
+		}
+		if _, err := st.get(ctx, parts[i].digest); errors.Is(err, errNotFound) {
+			parts[i].missing = fmt.Sprintf("the index lists %s for %s, but %s does not have it", short(parts[i].digest), parts[i].name, st.where())
+		} else if err != nil {
+			parts[i].errored = err.Error()
+		}
+	}
+	return parts, true, nil
+}
+
+// isAttestationManifest: BuildKit's in-toto attestation manifests in an
+// index (platform unknown/unknown) are not platform images.
+func isAttestationManifest(d descriptor) bool {
+	if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+		return true
+	}
+	return d.Platform != nil && d.Platform.OS == "unknown" && d.Platform.Architecture == "unknown"
+}
+
+func platformMatches(want string, p *platform) bool {
+	if p == nil {
+		return false
+	}
+	w := strings.Split(want, "/")
+	if w[0] != p.OS || w[1] != p.Architecture {
+		return false
+	}
+	return len(w) < 3 || w[2] == p.Variant
+}
+
+func containsPlatform(list []string, p *platform) bool {
+	for _, w := range list {
+		if platformMatches(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// imagePlatform reads a single-platform image's os/arch from its config.
+func imagePlatform(ctx context.Context, st store, m *manifest) (*platform, error) {
+	if m.m.Config == nil {
+		return nil, fmt.Errorf("%w: %s has no config to read its platform from", errSelection, short(m.digest))
+	}
+	raw, err := st.blob(ctx, m.m.Config.Digest, maxManifestSize)
+	if err != nil {
+		return nil, err
+	}
+	var pl platform
+	if err := json.Unmarshal(raw, &pl); err != nil {
+		return nil, fmt.Errorf("config %s: %w", short(m.m.Config.Digest), err)
+	}
+	return &pl, nil
+}
+
+func (p *Plugin) storeFor(ref *imageRef, insecure bool) (store, error) {
+	if ref.isLayout() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if s := p.layouts[ref.layoutDir]; s != nil {
+			return s, nil
+		}
+		s, err := openLayout(ref.layoutDir)
+		if err != nil {
+			return nil, err
+		}
+		if p.layouts == nil {
+			p.layouts = map[string]*layoutStore{}
+		}
+		p.layouts[ref.layoutDir] = s
+		return s, nil
+	}
+	pl, err := p.pullerFor(insecure)
+	if err != nil {
+		return nil, err
+	}
+	return &registryStore{p: p, repo: ref.repo, puller: pl}, nil
+}
+
+// acquire takes one of the plugin's fetch slots.
+func (p *Plugin) acquire(ctx context.Context) (func(), error) {
+	p.semOnce.Do(func() { p.sem = make(chan struct{}, maxConcurrentFetches) })
+	select {
+	case p.sem <- struct{}{}:
+		return func() { <-p.sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {
+	if tr == nil {
+		return nil, errors.New("no trust root configured")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if m, ok := p.materials[tr.Name]; ok {
+		return m, nil
+	}
+	m, err := trust.NewMaterial(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
+	if err != nil {
+		return nil, err
+	}
+	if p.materials == nil {
+		p.materials = map[string]*trust.Material{}
+	}
+	p.materials[tr.Name] = m
+	return m, nil
+}
+
+// verifier verifies the parts of one image.
+type verifier struct {
+	p       *Plugin
+	st      store
+	req     *sdk.Request
+	m       *trust.Material
+	ids     []trust.Identity
+	needSig bool
+	preds   []string
+	ghRepo  string
+	bind    bindCheck
+
+	mu       sync.Mutex
+	warns    []string
+	verified map[string][]*candidate // by part digest: verified attestations
+}
+
+func (v *verifier) warn(format string, args ...any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.warns = append(v.warns, fmt.Sprintf(format, args...))
+}
+
+func (v *verifier) warnings() []sdk.Diagnostic {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []sdk.Diagnostic
+	for _, w := range v.warns {
+		out = append(out, sdk.Diagnostic{Severity: sdk.SeverityWarning, Summary: w})
+	}
+	return out
+}
+
+// inheritable returns the index's verified attestations by predicate type.
+func (v *verifier) inheritable(index part) map[string][]*candidate {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := map[string][]*candidate{}
+	for _, c := range v.verified[index.digest] {
+		out[c.predicateType] = append(out[c.predicateType], c)
+	}
+	return out
+}
+
+func (v *verifier) relevant(c *candidate) bool {
+	if c.class == classSignature {
+		return v.needSig
+	}
+	if len(v.preds) == 0 {
+		return !v.needSig // verify-attestation without --type: any
+	}
+	for _, p := range v.preds {
+		if p == c.predicateType {
+			return true
+		}
+	}
+	return false
+}
+
+// satisfied reports whether the verified candidates meet every demand.
+func (v *verifier) satisfied(cands []*candidate) (sig bool, atts bool) {
+	have := map[string]bool{}
+	anyAtt := false
+	for _, c := range cands {
+		if !c.verified {
+			continue
+		}
+		if c.class == classSignature {
+			sig = true
+		} else {
+			have[c.predicateType] = true
+			anyAtt = true
+		}
+	}
+	if !v.needSig {
+		sig = true
+	}
+	atts = true
+	for _, p := range v.preds {
+		if !have[p] {
+			atts = false
+		}
+	}
+	if len(v.preds) == 0 && !v.needSig {
+		atts = anyAtt
+	}
+	return sig, atts
+}
+
+// verifyPart finds and checks the evidence of one digest, in the issue's
+// order: referrers (or their tag fallback), then cosign's legacy tags for
+// what is still missing.
+func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string][]*candidate) *sdk.Result {
+	res := &sdk.Result{Status: sdk.StatusPass}
+	if pt.missing != "" {
+		return res.Fail("manifest", pt.missing)
+	}
+	if pt.errored != "" {
+		return res.Errorf("manifest", "%s", pt.errored)
+	}
+	b := v.bind
+	b.digest = pt.digest
+	var cands []*candidate
+	var looked []string
+
+	// A place that cannot be read does not hide evidence found elsewhere;
+	// but when nothing else verifies, the part could not be checked (error),
+	// rather than failed.
+	var unread []string
+	lookup := func(place string, f func() ([]*candidate, error)) error {
+		cs, err := f()
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			unread = append(unread, fmt.Sprintf("%s: %v", place, err))
+			looked = append(looked, place+" (unreadable)")
+			return nil
+		}
+		looked = append(looked, place)
+		cands = append(cands, cs...)
+		return nil
+	}
+	var how string
+	err := lookup("referrers", func() ([]*candidate, error) {
+		cs, h, err := v.referrerCandidates(ctx, pt.digest, b)
+		how = h
+		return cs, err
+	})
+	if err != nil {
+		return res.Errorf("referrers", "%v", err)
+	}
+	if how != "" && len(unread) == 0 {
+		looked[len(looked)-1] = how
+	}
+	v.preverifyAll(cands)
+	sigOK, attsOK := v.satisfied(cands)
+	tagBase := strings.Replace(pt.digest, ":", "-", 1)
+	if !sigOK {
+		if err := lookup("tag "+tagBase[:19]+"….sig", func() ([]*candidate, error) {
+			return v.legacyCandidates(ctx, tagBase+".sig", b)
+		}); err != nil {
+			return res.Errorf("signatures", "%v", err)
+		}
+	}
+	if !sigOK {
+		v.preverifyAll(cands)
+		sigOK, attsOK = v.satisfied(cands)
+	}
+	if !attsOK || !sigOK {
+		// An image with only attestations must be reported as such, so
+		// .att is read also when only a signature is missing.
+		if err := lookup("tag "+tagBase[:19]+"….att", func() ([]*candidate, error) {
+			return v.legacyCandidates(ctx, tagBase+".att", b)
+		}); err != nil {
+			return res.Errorf("attestations", "%v", err)
+		}
+	}
+	v.preverifyAll(cands)
+	if _, attsOK := v.satisfied(cands); !attsOK && v.ghRepo != "" {
+		if err := lookup("GitHub attestations API", func() ([]*candidate, error) {
+			docs, _, err := v.p.githubAttestations(ctx, v.ghRepo, pt.digest, v.req.Offline)
+			var cs []*candidate
+			for i, d := range docs {
+				cs = append(cs, fromBundle(fmt.Sprintf("GitHub attestation %d of %s", i+1, v.ghRepo), d, pt.digest))
+			}
+			return cs, err
+		}); err != nil {
+			return res.Errorf("attestations", "%v", err)
+		}
+		v.preverifyAll(cands)
+	}
+	v.mu.Lock()
+	if v.verified == nil {
+		v.verified = map[string][]*candidate{}
+	}
+	for _, c := range cands {
+		if c.verified && c.class == classAttestation {
+			v.verified[pt.digest] = append(v.verified[pt.digest], c)
+		}
+	}
+	v.mu.Unlock()
+	v.decide(res, pt, cands, looked, inherited)
+	if len(unread) > 0 {
+		if res.Status == sdk.StatusFail {
+			res.Status = sdk.StatusError
+			res.Reason += "; could not read: " + strings.Join(unread, "; ")
+		} else {
+			v.warn("%s: could not read: %s", pt.digest, strings.Join(unread, "; "))
+		}
+	}
+	return res
+}
+
+func (v *verifier) preverifyAll(cands []*candidate) {
+	for _, c := range cands {
+		if v.relevant(c) {
+			preverify(c, v.m, v.req, v.ids)
+		}
+	}
+}
+
+// decide turns the candidates into checks, evidence and a verdict.
+func (v *verifier) decide(res *sdk.Result, pt part, cands []*candidate, looked []string, inherited map[string][]*candidate) {
+	var failures []string
+	fail := func(name, reason string, explain *trust.IdentityError) {
+		if explain != nil {
+			res.Checks = append(res.Checks, sdk.Check{Name: "identity", OK: false, Detail: explain.Explain()})
+		}
+		res.Checks = append(res.Checks, sdk.Check{Name: name, OK: false, Detail: reason})
+		failures = append(failures, reason)
+	}
+	where := strings.Join(looked, ", ")
+	if v.needSig {
+		var sigs, ok []*candidate
+		for _, c := range cands {
+			if c.class == classSignature {
+				sigs = append(sigs, c)
+				if c.verified {
+					ok = append(ok, c)
+				}
+			}
+		}
+		switch {
+		case len(ok) > 0:
+			for _, c := range ok {
+				res.Pass("signature", fmt.Sprintf("%s: %s (%s)", c.kind(), c.signer, c.source))
+				res.Evidence = append(res.Evidence, c.evidence())
+			}
+		case len(sigs) == 0:
+			msg := fmt.Sprintf("no signature for %s (looked in: %s)", pt.digest, where)
+			if types := predicateTypes(cands); len(types) > 0 {
+				msg += fmt.Sprintf("; found only attestations (%s): an attestation is not a signature of the image", strings.Join(types, ", "))
+			}
+			fail("signature", msg, nil)
+		default:
+			fail("signature", noneVerifies("signature", sigs), firstIDErr(sigs))
+		}
+	}
+	for _, want := range v.preds {
+		var all, ok []*candidate
+		for _, c := range cands {
+			if c.class == classAttestation && c.predicateType == want {
+				all = append(all, c)
+				if c.verified {
+					ok = append(ok, c)
+				}
+			}
+		}
+		if len(ok) == 0 && len(inherited[want]) > 0 {
+			for _, c := range inherited[want] {
+				cc := *c
+				cc.inheritedFrom = c.subject.String()
+				ok = append(ok, &cc)
+			}
+		}
+		switch {
+		case len(ok) > 0:
+			for _, c := range ok {
+				detail := fmt.Sprintf("%s: %s (%s)", want, c.signer, c.source)
+				if c.inheritedFrom != "" {
+					detail += fmt.Sprintf("; attached to the index %s, which lists this manifest", short(c.inheritedFrom))
+				}
+				res.Pass("attestation", detail)
+				res.Evidence = append(res.Evidence, c.evidence())
+			}
+		case len(all) == 0:
+			msg := fmt.Sprintf("no %s attestation for %s (looked in: %s)", want, pt.digest, where)
+			if types := predicateTypes(cands); len(types) > 0 {
+				msg += "; found: " + strings.Join(types, ", ")
+			}
+			fail("attestation", msg, nil)
+		default:
+			fail("attestation", noneVerifies(want+" attestation", all), firstIDErr(all))
+		}
+	}
+	if !v.needSig && len(v.preds) == 0 {
+		var all, ok []*candidate
+		for _, c := range cands {
+			if c.class == classAttestation {
+				all = append(all, c)
+				if c.verified {
+					ok = append(ok, c)
+				}
+			}
+		}
+		if len(ok) == 0 {
+			for _, cs := range inherited {
+				for _, c := range cs {
+					cc := *c
+					cc.inheritedFrom = c.subject.String()
+					ok = append(ok, &cc)
+				}
+			}
+			sort.Slice(ok, func(i, j int) bool { return ok[i].predicateType < ok[j].predicateType })
+		}
+		switch {
+		case len(ok) > 0:
+			for _, c := range ok {
+				detail := fmt.Sprintf("%s: %s (%s)", c.predicateType, c.signer, c.source)
+				if c.inheritedFrom != "" {
+					detail += fmt.Sprintf("; attached to the index %s, which lists this manifest", short(c.inheritedFrom))
+				}
+				res.Pass("attestation", detail)
+				res.Evidence = append(res.Evidence, c.evidence())
+			}
+		case len(all) == 0:
+			fail("attestation", fmt.Sprintf("no attestation for %s (looked in: %s)", pt.digest, where), nil)
+		default:
+			fail("attestation", noneVerifies("attestation", all), firstIDErr(all))
+		}
+	}
+	if len(failures) > 0 {
+		res.Status = sdk.StatusFail
+		res.Reason = strings.Join(failures, "; ")
+		res.Evidence = nil
+	}
+}
+
+func noneVerifies(what string, cands []*candidate) string {
+	var errs []string
+	for _, c := range cands {
+		errs = append(errs, c.err.Error())
+	}
+	if len(cands) == 1 {
+		return errs[0]
+	}
+	return fmt.Sprintf("none of the %d %ss verifies: %s", len(cands), what, strings.Join(errs, "; "))
+}
+
+func firstIDErr(cands []*candidate) *trust.IdentityError {
+	for _, c := range cands {
+		if c.idErr != nil {
+			return c.idErr
+		}
+	}
+	return nil
+}
+
+func predicateTypes(cands []*candidate) []string {
+	set := map[string]bool{}
+	for _, c := range cands {
+		if c.class == classAttestation && c.predicateType != "" {
+			set[c.predicateType] = true
+		}
+	}
+	var out []string
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// referrerCandidates reads the Sigstore bundles attached to digest as OCI
+// 1.1 referrers (or the tag-schema fallback index).
+func (v *verifier) referrerCandidates(ctx context.Context, digest string, b bindCheck) ([]*candidate, string, error) {
+	descs, how, err := v.st.referrers(ctx, digest)
+	if err != nil {
+		return nil, "", err
+	}
+	var todo []descriptor
+	for _, d := range descs {
+		// Registries disagree on artifactType in the list (some report the
+		// config's media type, the fallback index often nothing): anything
+		// that may be a bundle is opened, the manifest decides.
+		at := d.ArtifactType
+		if at == "" || at == emptyMediaType || strings.HasPrefix(at, bundleArtifactPrefix) || d.Annotations[annBundleContent] != "" {
+			todo = append(todo, d)
+		}
+	}
+	if len(todo) > maxReferrers {
+		v.warn("%s has %d referrers that may be Sigstore bundles; only the first %d were read", short(digest), len(todo), maxReferrers)
+		todo = todo[:maxReferrers]
+	}
+	out := make([][]*candidate, len(todo))
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, d := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = v.referrerBundles(ctx, d, digest)
+		}()
+	}
+	wg.Wait()
+	var cands []*candidate
+	for i := range todo {
+		if errs[i] != nil {
+			return nil, "", errs[i]
+		}
+		cands = append(cands, out[i]...)
+	}
+	return cands, how, nil
+}
+
+func (v *verifier) referrerBundles(ctx context.Context, d descriptor, digest string) ([]*candidate, error) {
+	if !validDigest(d.Digest) {
+		return nil, nil
+	}
+	m, err := v.st.get(ctx, d.Digest)
+	if errors.Is(err, errNotFound) {
+		v.warn("referrer %s of %s is listed but absent", short(d.Digest), short(digest))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	at := m.m.ArtifactType
+	if at == "" && m.m.Config != nil {
+		at = m.m.Config.MediaType
+	}
+	if !strings.HasPrefix(at, bundleArtifactPrefix) {
+		return nil, nil
+	}
+	source := "referrer " + short(d.Digest)
+	if m.m.Subject == nil || m.m.Subject.Digest != digest {
+		subj := ""
+		if m.m.Subject != nil {
+			subj = m.m.Subject.Digest
+		}
+		return []*candidate{{source: source, class: classSignature, err: fmt.Errorf("%s: its subject is %s, not the image %s", source, orAbsent(subj), digest)}}, nil
+	}
+	var out []*candidate
+	for i, l := range m.m.Layers {
+		if i >= maxLayers {
+			v.warn("%s has %d layers; only the first %d were read", source, len(m.m.Layers), maxLayers)
+			break
+		}
+		if !strings.HasPrefix(l.MediaType, bundleArtifactPrefix) {
+			continue
+		}
+		data, err := v.st.blob(ctx, l.Digest, maxBlobSize)
+		if err != nil {
+			if errors.Is(err, errNotFound) {
+				out = append(out, &candidate{source: source, class: classSignature, err: fmt.Errorf("%s: bundle layer %s is absent", source, short(l.Digest))})
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, fromBundle(source, data, digest))
+	}
+	return out, nil
+}
+
+// legacyCandidates reads cosign's sha256-<hex>.sig or .att tag.
+func (v *verifier) legacyCandidates(ctx context.Context, tag string, b bindCheck) ([]*candidate, error) {
+	ms, err := v.st.tagged(ctx, tag)
+	if err != nil {
+		return nil, err
+	}
+	sig := strings.HasSuffix(tag, ".sig")
+	var out []*candidate
+	for _, m := range ms {
+		for i, l := range m.m.Layers {
+			if i >= maxLayers {
+				v.warn("tag %s has %d layers; only the first %d were read", tag, len(m.m.Layers), maxLayers)
+				break
+			}
+			source := fmt.Sprintf("%s layer %d", shortTag(tag), i+1)
+			if len(ms) > 1 {
+				source = fmt.Sprintf("%s (%s) layer %d", shortTag(tag), short(m.digest), i+1)
+			}
+			switch {
+			case sig && l.MediaType == simpleSigningMediaType:
+				payload, err := v.st.blob(ctx, l.Digest, maxPayloadSize)
+				if err != nil {
+					if errors.Is(err, errNotFound) {
+						out = append(out, &candidate{source: source, class: classSignature, err: fmt.Errorf("%s: payload %s is absent", source, short(l.Digest))})
+						continue
+					}
+					return nil, err
+				}
+				if c := fromSimpleSigning(source, payload, l.Annotations, b); !(m.loose && c.mismatch) {
+					out = append(out, c)
+				}
+			case !sig && l.MediaType == dsseMediaType:
+				env, err := v.st.blob(ctx, l.Digest, maxBlobSize)
+				if err != nil {
+					if errors.Is(err, errNotFound) {
+						out = append(out, &candidate{source: source, class: classAttestation, err: fmt.Errorf("%s: envelope %s is absent", source, short(l.Digest))})
+						continue
+					}
+					return nil, err
+				}
+				if c := fromDSSELayer(source, env, l.Annotations, b.digest); !(m.loose && c.mismatch) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// shortTag abbreviates sha256-<64 hex>.sig for messages.
+func shortTag(tag string) string {
+	if len(tag) > 24 && strings.HasPrefix(tag, "sha256-") {
+		return "tag " + tag[:19] + "…" + tag[strings.LastIndex(tag, "."):]
+	}
+	return "tag " + tag
+}

@@ -1,0 +1,125 @@
+package image
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Response limits. A manifest, an index or a referrers list is small JSON;
+// a layer we read is a simplesigning payload, a DSSE envelope or a Sigstore
+// bundle (an SBOM attestation can be large, so bundles get trust's limit).
+const (
+	maxManifestSize = 4 << 20
+	maxBlobSize     = 32 << 20
+	maxPayloadSize  = 1 << 20 // simplesigning payloads are a few hundred bytes
+)
+
+// guard is the innermost RoundTripper under go-containerregistry's retry
+// and auth transports: it sees every request, including redirects, and
+//   - refuses plain HTTP to anything but a loopback address unless the
+//     policy says insecure = true (a redirect cannot downgrade either);
+//   - refuses responses larger than the limit for their kind, before
+//     reading them;
+//   - counts requests (for tests and the efficiency check).
+//
+// Credentials never follow a redirect to another host: go-containerregistry
+// adds them per registry host, and net/http drops Authorization headers on
+// cross-host redirects.
+type guard struct {
+	base      http.RoundTripper
+	allowHTTP bool
+	requests  *atomic.Int64
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !g.allowHTTP && !isLoopback(req.URL.Hostname()) {
+		return nil, fmt.Errorf("refusing plain HTTP to %s: only loopback registries may be reached without TLS (insecure = true allows it)", req.URL.Host)
+	}
+	if g.requests != nil {
+		g.requests.Add(1)
+	}
+	resp, err := g.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(maxBlobSize + 1<<20)
+	if strings.Contains(req.URL.Path, "/manifests/") || strings.Contains(req.URL.Path, "/referrers/") {
+		limit = maxManifestSize
+	}
+	if resp.ContentLength > limit {
+		resp.Body.Close()
+		return nil, fmt.Errorf("GET %s: response is %d bytes, more than the %d allowed", redactURL(req), resp.ContentLength, limit)
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: limit, what: redactURL(req), limit: limit}
+	return resp, nil
+}
+
+func redactURL(req *http.Request) string {
+	return req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
+}
+
+// limitedBody fails a read that goes past the limit instead of truncating
+// silently (a truncated manifest must not parse as something else).
+type limitedBody struct {
+	rc    io.ReadCloser
+	left  int64
+	limit int64
+	what  string
+}
+
+var errTooLarge = errors.New("response too large")
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Probe for one more byte: exactly at the limit is fine.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, fmt.Errorf("%s: %w: more than %d bytes", b.what, errTooLarge, b.limit)
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// isLoopback reports whether host (no port) is localhost or a loopback IP.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// newHTTPTransport is the one connection pool of the plugin process: every
+// registry request of a run reuses its keep-alive connections.
+func newHTTPTransport(skipTLSVerify bool) *http.Transport {
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	if skipTLSVerify {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only with insecure = true
+	}
+	return t
+}
