@@ -753,6 +753,9 @@ func (p *Policy) decodeValue(attr *hcl.Attribute, schema sdk.Attribute, ctx *hcl
 		return nil, diags
 	}
 	ty, ok := attributeType(schema.Type)
+	if schema.Type == sdk.TypeStringOrList && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+		ty = cty.String
+	}
 	if !ok {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported schema type", Detail: fmt.Sprintf("The plugin declared attribute %q with type %q, which the host does not understand.", schema.Name, schema.Type), Subject: attr.NameRange.Ptr()}}
 	}
@@ -787,7 +790,7 @@ func attributeType(t string) (cty.Type, bool) {
 		return cty.Number, true
 	case sdk.TypeBool:
 		return cty.Bool, true
-	case sdk.TypeListString, sdk.TypeListPath:
+	case sdk.TypeListString, sdk.TypeListPath, sdk.TypeStringOrList:
 		return cty.List(cty.String), true
 	case sdk.TypeMapString:
 		return cty.Map(cty.String), true

@@ -41,7 +41,10 @@ const (
 	TypePath       = "path" // a string resolved against the policy's directory
 	TypeListString = "list(string)"
 	TypeListPath   = "list(path)" // each resolved like TypePath
-	TypeMapString  = "map(string)"
+	// TypeStringOrList takes a string or a list of strings: the plugin gets
+	// a JSON string or array (e.g. platforms = "all" | ["linux/amd64"]).
+	TypeStringOrList = "string | list(string)"
+	TypeMapString    = "map(string)"
 )
 
 // Attribute is one attribute of a block.

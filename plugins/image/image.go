@@ -66,7 +66,7 @@ var Schema = sdk.KindSchema{
 	Description: "A container image signed with `cosign sign` (keyless or key) and, optionally, carrying in-toto attestations (`cosign attest`, GitHub `attest-build-provenance`), found in OCI 1.1 referrers, the referrers tag fallback, cosign's `.sig`/`.att` tags or an OCI layout. See docs/images.md.",
 	Attributes: []sdk.Attribute{
 		{Name: "ref", Type: sdk.TypeString, Required: true, Description: "The image: `registry/repository:tag`, `registry/repository@sha256:…`, or `oci-layout://DIR[@sha256:…|:TAG]` (DIR relative to the policy). A tag is resolved once per run.", Example: `"ghcr.io/vmafx/vmafx:1.4.0"`},
-		{Name: "platforms", Type: sdk.TypeString, Description: "What must be signed: `index` (default: the digest the reference names, as cosign does), `all` (the index and every platform manifest it lists; one report row each), or a comma-separated list of platforms (the index and those platforms).", Example: `"all"`},
+		{Name: "platforms", Type: sdk.TypeStringOrList, Description: "What must be signed: `index` (default: the digest the reference names, as cosign does), `all` (the index and every platform manifest it lists; one report row each), or a list of platforms such as `[\"linux/amd64\", \"linux/arm64\"]` (the index and those platforms; a comma-separated string works too).", Example: `"all"`},
 		{Name: "attestations", Type: sdk.TypeListString, Description: "Predicate types that must each be present and verified for every part (URIs, or cosign's short names: slsaprovenance, slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom). An attestation of the index also covers the platforms it lists.", Example: `["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"]`},
 		{Name: "signature", Type: sdk.TypeBool, Description: "Require a signature (`cosign sign`) of the image (default true). An attestation is never a signature; false checks only the attestations, as `cosign verify-attestation` does (with no attestations listed, any verified attestation).", Example: "false"},
 		{Name: "require_digest", Type: sdk.TypeBool, Description: "Fail unless ref is pinned by digest (@sha256:…).", Example: "true"},
@@ -82,14 +82,14 @@ func (p *Plugin) Info() sdk.Info {
 }
 
 type attributes struct {
-	Ref                    string   `json:"ref"`
-	Platforms              string   `json:"platforms"`
-	Attestations           []string `json:"attestations"`
-	Signature              *bool    `json:"signature"`
-	RequireDigest          bool     `json:"require_digest"`
-	AllowReferenceMismatch bool     `json:"allow_reference_mismatch"`
-	GitHubRepository       string   `json:"github_repository"`
-	Insecure               bool     `json:"insecure"`
+	Ref                    string       `json:"ref"`
+	Platforms              stringOrList `json:"platforms"`
+	Attestations           []string     `json:"attestations"`
+	Signature              *bool        `json:"signature"`
+	RequireDigest          bool         `json:"require_digest"`
+	AllowReferenceMismatch bool         `json:"allow_reference_mismatch"`
+	GitHubRepository       string       `json:"github_repository"`
+	Insecure               bool         `json:"insecure"`
 }
 
 // PredicateAliases are cosign's --type short names.
@@ -138,7 +138,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err := req.Decode(&a); err != nil {
 		return res.Errorf("attributes", "%v", err), nil
 	}
-	sel, err := parsePlatforms(a.Platforms)
+	sel, err := parsePlatforms(string(a.Platforms))
 	if err != nil {
 		return res.Fail("attributes", err.Error()), nil
 	}
@@ -986,4 +986,22 @@ func shortTag(tag string) string {
 		return "tag " + tag[:19] + "…" + tag[strings.LastIndex(tag, "."):]
 	}
 	return "tag " + tag
+}
+
+// stringOrList decodes a JSON string or array of strings into a
+// comma-separated string.
+type stringOrList string
+
+func (s *stringOrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = stringOrList(one)
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("want a string or a list of strings: %w", err)
+	}
+	*s = stringOrList(strings.Join(many, ","))
+	return nil
 }

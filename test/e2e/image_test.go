@@ -293,6 +293,37 @@ func TestImageAllPlatforms(t *testing.T) {
 	wantExit(t, res, 0, "--platform linux/amd64")
 	res = runCLI(t, nil, append([]string{"verify", repo + ":1.4.0", "--platform", "linux/arm64"}, key...)...)
 	wantExit(t, res, 1, "--platform linux/arm64")
+
+	// The policy form, with platforms as a list (as a string it works too).
+	dir := t.TempDir()
+	writeFile(t, dir, "cosign.pub", mustRead(t, pub))
+	for _, tc := range []struct {
+		platforms string
+		code      int
+	}{
+		{`["linux/amd64"]`, 0},
+		{`["linux/amd64", "linux/arm64"]`, 1},
+		{`"linux/amd64"`, 0},
+	} {
+		policy := writeFile(t, dir, "policy.hcl", fmt.Sprintf(`trust_root "k" {
+  public_key = "cosign.pub"
+}
+image "cpu" {
+  ref       = %q
+  platforms = %s
+  verification {
+    insecure_ignore_tlog = true
+  }
+}
+`, repo+":1.4.0", tc.platforms))
+		res = runCLI(t, nil, "check", policy)
+		if res.code != tc.code {
+			t.Errorf("platforms = %s: exit %d, want %d\n%s%s", tc.platforms, res.code, tc.code, res.stdout, res.stderr)
+		}
+		if tc.code == 1 && !strings.Contains(res.stdout, "linux/arm64") {
+			t.Errorf("platforms = %s: the report does not name linux/arm64:\n%s", tc.platforms, res.stdout)
+		}
+	}
 }
 
 // TestImageFetchesOnce: a policy naming one image three times (by tag and
