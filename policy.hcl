@@ -7,9 +7,8 @@
 #   gh release download v1.4.0 --repo lusoris/vmaf --dir dist
 #
 # Every relative path below resolves against this file's directory, not the
-# working directory. Only release blobs are checked for now; the container
-# image, PyPI and SBOM blocks at the end are commented out until their plugins
-# exist.
+# working directory. Release blobs, the container image and the PyPI package
+# are checked; the SBOM block at the end is a comment until its plugin exists.
 
 variable "version" {
   type        = string
@@ -164,32 +163,36 @@ blob "u2netp-onnx" {
 #   }
 # }
 
-# --- Not implemented yet --------------------------------------------------------
-# No plugin serves these kinds yet, so the blocks are comments (a block of an
-# unknown kind fails `policy validate`). The syntax is the plan in the issues
-# and may change.
-#
-# Container images (issue 4): every platform of the multi-arch index, with the
-# SBOM and SLSA provenance attestations.
-#
-# image "cpu" {
-#   ref          = "ghcr.io/lusoris/vmaf:${var.version}"
-#   platforms    = "all"
-#   identity     = identity.release
-#   attestations = ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"]
-# }
-#
-# PyPI package vmaf-mcp, PEP 740 attestations from Trusted Publishing (issue 5).
-#
-# pypi "vmaf-mcp" {
-#   version = var.version
-#   publisher {
-#     kind        = "github"
-#     repository  = var.repository
-#     workflow    = "release.yml"
-#     environment = "pypi"
-#   }
-# }
+# --- Container images (docs/images.md) -------------------------------------------
+# Every platform of the multi-arch index must be signed by the release workflow
+# and carry an SPDX SBOM and SLSA provenance (an attestation of the index covers
+# the platforms it lists). One report row per platform.
+
+image "cpu" {
+  ref          = "ghcr.io/${var.repository}:${var.version}"
+  platforms    = "all"
+  identity     = identity.release
+  attestations = ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"]
+}
+
+# --- PyPI (docs/pypi.md) ------------------------------------------------------------
+# Every distribution of vmaf-mcp at this version, published by the release
+# workflow in the pypi environment through Trusted Publishing (PEP 740). The
+# publisher block is the identity: the host expands it itself.
+
+pypi "vmaf-mcp" {
+  version = var.version
+  publisher {
+    kind        = "github"
+    repository  = var.repository
+    workflow    = "release.yml"
+    environment = "pypi"
+  }
+}
+
+# --- Not implemented yet -------------------------------------------------------------
+# No plugin serves SBOM content rules yet, so this block is a comment (a block
+# of an unknown kind fails `policy validate`).
 #
 # SBOMs (SPDX 2.3 / CycloneDX 1.4–1.6): signed by the release workflow and
 # describing the artifact; no issue filed yet.
