@@ -532,9 +532,11 @@ func TestFinalize(t *testing.T) {
 			wantStatus: sdk.StatusPass, wantSigner: true, wantLast: "host verification", wantEvOK: []bool{true},
 		},
 		{
-			name: "require 2 met by two identities", art: artifact([]trust.Identity{releaseID("release"), {Name: "any-tag", Issuer: issuer, SubjectRegexp: `^https://github\.com/vmafx/vmafx/.*$`}}, 2),
+			// One signer matching two overlapping identities is still one
+			// signer: require = 2 needs two.
+			name: "require 2 not met by one signer matching two identities", art: artifact([]trust.Identity{releaseID("release"), {Name: "any-tag", Issuer: issuer, SubjectRegexp: `^https://github\.com/vmafx/vmafx/.*$`}}, 2),
 			status: sdk.StatusPass, evidence: bundleEv(e.bundle, e.digest),
-			wantStatus: sdk.StatusPass, wantSigner: true, wantLast: "host verification", wantEvOK: []bool{true},
+			wantStatus: sdk.StatusFail, wantReason: []string{"each by a different signer"}, wantLast: "identities", wantEvOK: []bool{true},
 		},
 		{
 			name: "pass with no evidence", art: artifact([]trust.Identity{releaseID("release")}, 1),
@@ -824,5 +826,24 @@ func TestVerifyArtifact(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReservedNamesRefused: a plugin schema may not take over the host's
+// identity, require, trust_root or verification settings.
+func TestReservedNamesRefused(t *testing.T) {
+	for _, name := range []string{"identity", "identities", "require", "trust_root", "verification"} {
+		attr := sdk.Info{Kinds: []sdk.KindSchema{{Kind: "k", Attributes: []sdk.Attribute{{Name: name, Type: sdk.TypeString}}}}}
+		if err := checkReserved(attr); err == nil {
+			t.Errorf("attribute %q accepted", name)
+		}
+		blk := sdk.Info{Kinds: []sdk.KindSchema{{Kind: "k", Blocks: []sdk.NestedBlock{{TypeName: name}}}}}
+		if err := checkReserved(blk); err == nil {
+			t.Errorf("block %q accepted", name)
+		}
+	}
+	ok := sdk.Info{Kinds: []sdk.KindSchema{{Kind: "k", Attributes: []sdk.Attribute{{Name: "path", Type: sdk.TypePath}}}}}
+	if err := checkReserved(ok); err != nil {
+		t.Errorf("ordinary schema refused: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -166,8 +167,12 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 		return []*Result{finalize(a, p, m, "", res.Status, res.Checks, res.Evidence, res.Reason, res.Diagnostics)}
 	}
 	var out []*Result
-	for _, s := range res.SubResults {
-		out = append(out, finalize(a, p, m, s.Name, s.Status, s.Checks, s.Evidence, s.Reason, nil))
+	for i, s := range res.SubResults {
+		var diags []sdk.Diagnostic
+		if i == 0 {
+			diags = res.Diagnostics // warnings about the whole artifact show on its first row
+		}
+		out = append(out, finalize(a, p, m, s.Name, s.Status, s.Checks, s.Evidence, s.Reason, diags))
 	}
 	// The whole artifact's own verdict, when it is not a pass, is a row too.
 	if res.Status != sdk.StatusPass {
@@ -207,6 +212,9 @@ func finalize(a *policy.Artifact, p *Plugin, m *trust.Material, part string, sta
 		return failHost(r, "host verification", fmt.Sprintf("plugin %q answered pass but returned no evidence to verify", p.Name()))
 	}
 	matched := map[string]bool{}
+	// Each distinct signer may count for one identity only: require = N
+	// means N different signers, each matching a different identity.
+	signers := map[string][]string{}
 	for i, ev := range evidence {
 		rep, out, err := verifyEvidence(m, a, ev)
 		r.Evidence = append(r.Evidence, rep)
@@ -222,18 +230,22 @@ func finalize(a *policy.Artifact, p *Plugin, m *trust.Material, part string, sta
 		for _, n := range out.Matched {
 			matched[n] = true
 		}
+		key := signerKey(out.Signer)
+		signers[key] = appendUnique(signers[key], out.Matched...)
 		if r.SignerInfo == nil {
 			r.SignerInfo = out.Signer
 			r.Signer = out.Signer.String()
 		}
 	}
-	if !a.UseKey && len(matched) < a.Require {
-		names := make([]string, 0, len(matched))
-		for n := range matched {
-			names = append(names, n)
+	if !a.UseKey {
+		if n := maxAssignment(signers); n < a.Require {
+			names := make([]string, 0, len(matched))
+			for n := range matched {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return failHost(r, "identities", fmt.Sprintf("require = %d identities, each by a different signer, but the evidence matched %d (%d signer(s) matching %s)", a.Require, n, len(signers), strings.Join(names, ", ")))
 		}
-		sort.Strings(names)
-		return failHost(r, "identities", fmt.Sprintf("require = %d identities, but the evidence matched %d (%s)", a.Require, len(matched), strings.Join(names, ", ")))
 	}
 	r.Checks = append(r.Checks, sdk.Check{Name: "host verification", OK: true, Detail: fmt.Sprintf("%d piece(s) of evidence verified against trust root %q", len(evidence), a.TrustRoot)})
 	r.Reason = ""
@@ -300,4 +312,54 @@ func verifyEvidence(m *trust.Material, a *policy.Artifact, ev sdk.Evidence) (Evi
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// signerKey identifies a signer: its certificate subject and issuer (or key).
+func signerKey(s *trust.Signer) string {
+	if s == nil {
+		return ""
+	}
+	return s.Subject + "\x00" + s.Issuer + "\x00" + s.KeyID
+}
+
+func appendUnique(list []string, more ...string) []string {
+	for _, m := range more {
+		if !slices.Contains(list, m) {
+			list = append(list, m)
+		}
+	}
+	return list
+}
+
+// maxAssignment is the largest number of identities that can each be
+// matched by a different signer (a bipartite matching, by augmenting paths;
+// the sets are tiny).
+func maxAssignment(signers map[string][]string) int {
+	keys := make([]string, 0, len(signers))
+	for k := range signers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	owner := map[string]string{} // identity -> signer
+	var try func(signer string, seen map[string]bool) bool
+	try = func(signer string, seen map[string]bool) bool {
+		for _, id := range signers[signer] {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if o, taken := owner[id]; !taken || try(o, seen) {
+				owner[id] = signer
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for _, k := range keys {
+		if try(k, map[string]bool{}) {
+			n++
+		}
+	}
+	return n
 }

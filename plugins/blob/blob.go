@@ -131,7 +131,9 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 
 	// The blob's own signatures, unless only a signed checksums file vouches
 	// for it.
-	if a.Signature != "" || a.Bundle != "" || len(a.Bundles) > 0 || a.Checksums == "" || defaultBundleExists(src, a) {
+	// An attestation or provenance requirement is about the blob's own
+	// attestations: a signed checksums file cannot stand in for them.
+	if a.Signature != "" || a.Bundle != "" || len(a.Bundles) > 0 || a.Checksums == "" || a.Attestation != nil || a.Provenance != nil || defaultBundleExists(src, a) {
 		cands, err := candidates(a, d)
 		if err != nil {
 			if d.src.unchecked != nil {

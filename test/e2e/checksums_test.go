@@ -63,6 +63,24 @@ blob "one-of-two-signers" {
   identities = [identity.release, identity.qa]
   require    = 2
 }
+identity "any_acme" {
+  issuer         = "https://token.actions.githubusercontent.com"
+  subject_regexp = "https://github.com/acme/.*"
+}
+blob "overlapping-identities" {
+  path       = "dist/app.tar.gz"
+  bundle     = "dist/app.tar.gz.sigstore.json"
+  identities = [identity.release, identity.any_acme]
+  require    = 2
+}
+blob "checksums-not-provenance" {
+  path      = "dist/tool"
+  checksums = "dist/SHA256SUMS"
+  identity  = identity.release
+  attestation {
+    predicate_type = "https://slsa.dev/provenance/v1"
+  }
+}
 blob "either-signer" {
   path       = "dist/app.tar.gz"
   bundle     = "dist/app.tar.gz.qa.sigstore.json"
@@ -76,8 +94,12 @@ blob "either-signer" {
 		"changed":            {"fail", "lists changed with sha256:0000", "but the file's digest is sha256:"},
 		"sums-by-other":      {"fail", "found https://github.com/acme/other/"},
 		"two-signers":        {"pass"},
-		"one-of-two-signers": {"fail", "require = 2 identities, but the evidence matched 1 (release)"},
+		"one-of-two-signers": {"fail", "require = 2 identities, each by a different signer, but the evidence matched 1"},
 		"either-signer":      {"pass"},
+		// One signer matching two identities is still one signer.
+		"overlapping-identities": {"fail", "each by a different signer"},
+		// A signed checksums file is no attestation of the file.
+		"checksums-not-provenance": {"fail", "no bundle given"},
 	}
 	rep := parseReport(t, res)
 	if len(rep.Results) != len(want) {
