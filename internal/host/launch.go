@@ -223,6 +223,9 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 	if info.Name == "" || len(info.Kinds) == 0 {
 		return fail(errors.New("plugin described no name or no artifact kinds"))
 	}
+	if err := checkReserved(info); err != nil {
+		return fail(err)
+	}
 	p.Info = info
 	return p, nil
 }
@@ -374,4 +377,24 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.buf)
+}
+
+// reservedNames are what the host owns in every artifact block: a plugin
+// that declared them would take over the identity or the requirements.
+var reservedNames = map[string]bool{"identity": true, "identities": true, "require": true, "trust_root": true, "verification": true}
+
+func checkReserved(info sdk.Info) error {
+	for _, k := range info.Kinds {
+		for _, a := range k.Attributes {
+			if reservedNames[a.Name] {
+				return fmt.Errorf("kind %q declares attribute %q, which the host owns in every artifact block", k.Kind, a.Name)
+			}
+		}
+		for _, b := range k.Blocks {
+			if reservedNames[b.TypeName] {
+				return fmt.Errorf("kind %q declares block %q, which the host owns in every artifact block", k.Kind, b.TypeName)
+			}
+		}
+	}
+	return nil
 }

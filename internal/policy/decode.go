@@ -355,6 +355,11 @@ func expandGitHub(id *Identity, b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnost
 		}
 		s, d := evalString(a, ctx)
 		diags = append(diags, d...)
+		if s == "" && !d.HasErrors() {
+			// An empty value (an unset variable, say) must not widen the
+			// identity to "any".
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty github attribute", Detail: fmt.Sprintf("github.%s is empty; omit it to accept any value, or give one.", name), Subject: a.Expr.Range().Ptr()})
+		}
 		return s
 	}
 	repo, workflow, ref := get("repository"), get("workflow"), get("ref")
@@ -423,6 +428,15 @@ func expandGitHub(id *Identity, b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnost
 		})
 	}
 	return diags
+}
+
+// AnchorRegexp makes re match a whole value: ^(?:re)$, keeping an escaped
+// literal "$" at the end.
+func AnchorRegexp(re string) string {
+	if re == "" {
+		return ""
+	}
+	return "^(?:" + trimEndAnchor(strings.TrimPrefix(re, "^")) + ")$"
 }
 
 // trimEndAnchor removes a trailing "$" anchor, but not an escaped literal

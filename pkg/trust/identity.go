@@ -91,14 +91,20 @@ func (id Identity) Validate() error {
 			return fmt.Errorf("identity %q: %w", id.Name, err)
 		}
 	}
-	for name := range id.Extensions {
+	for name, v := range id.Extensions {
 		if !IsExtensionName(name) {
 			return fmt.Errorf("identity %q: unknown certificate extension %q", id.Name, name)
+		}
+		if v == "" {
+			return fmt.Errorf("identity %q: extension %s is empty: an empty value would match anything (remove it, or give a value)", id.Name, name)
 		}
 	}
 	for name, re := range id.ExtensionRegexps {
 		if !IsExtensionName(name) {
 			return fmt.Errorf("identity %q: unknown certificate extension %q", id.Name, name)
+		}
+		if re == "" {
+			return fmt.Errorf("identity %q: extension_regexps %s is empty: an empty regexp would match anything", id.Name, name)
 		}
 		if _, err := regexp.Compile(re); err != nil {
 			return fmt.Errorf("identity %q: extension %s: %w", id.Name, name, err)
