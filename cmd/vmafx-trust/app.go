@@ -37,6 +37,7 @@ func newApp() *cli.App {
 		// urfave/cli's default handler calls os.Exit, skipping deferred
 		// cleanup; exit codes are handled in run() instead.
 		ExitErrHandler: func(*cli.Context, error) {},
+
 		Commands: []*cli.Command{
 			checkCommand(),
 			verifyBlobCommand(false),
@@ -240,6 +241,10 @@ func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
 		return err
 	}
 	defer s.Close()
+	if len(pol.Artifacts) == 0 {
+		// An emptied or mis-templated policy must not look like success.
+		return exitf(report.ExitUsage, "%s declares no artifact: nothing to verify", cfg.file)
+	}
 	return runPolicy(ctx, out, errw, pol, s, cfg)
 }
 

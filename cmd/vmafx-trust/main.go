@@ -59,7 +59,9 @@ func run(args []string) int {
 	if err == nil {
 		return report.ExitOK
 	}
-	var ec exitCoder
+	// Only our own errors carry exit codes; urfave/cli's (an unknown
+	// command or help topic, a bad flag) are usage errors.
+	var ec *exitError
 	if errors.As(err, &ec) {
 		if msg := err.Error(); msg != "" {
 			fmt.Fprintln(os.Stderr, "vmafx-trust:", msg)

@@ -214,12 +214,7 @@ func hasIdentityFlags(c *cli.Context) bool {
 }
 
 // anchor makes a regexp match the whole value, as policies do.
-func anchor(re string) string {
-	if re == "" {
-		return ""
-	}
-	return "^(?:" + strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$") + ")$"
-}
+func anchor(re string) string { return policy.AnchorRegexp(re) }
 
 // verbIdentity maps cosign's certificate flags and gh's shorthands to an
 // identity. Like cosign, a keyless check needs both a subject and an issuer

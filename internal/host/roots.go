@@ -82,6 +82,8 @@ func LoadRoots(ctx context.Context, pol *policy.Policy, opts trustroot.Options) 
 
 // Configure hands the trust roots to every plugin, once.
 func (s *Set) Configure(ctx context.Context, roots []sdk.TrustRoot) error {
+	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, len(s.Plugins))
 	for i, p := range s.Plugins {

@@ -310,21 +310,30 @@ func TestPolicyFmt(t *testing.T) {
 // (urfave/cli alone would take them as more arguments).
 func TestPolicyFlagsAfterArguments(t *testing.T) {
 	dir := t.TempDir()
+	writeFile(t, dir, "key.pub", testPublicKeyPEM(t))
+	// One artifact whose file name comes from the variable; it has no
+	// bundle, so it fails (exit 1) naming the file the variable produced.
 	policy := writeFile(t, dir, "policy.hcl", `variable "version" {
   type = string
 }
-# nothing to verify
+trust_root "k" {
+  public_key = "key.pub"
+}
+blob "app" {
+  path = "app-${var.version}.bin"
+}
 `)
+	writeFile(t, dir, "app-1.0.0.bin", "x")
 	res := runCLI(t, nil, "check", policy, "--var", "version=1.0.0", "--format", "json")
-	if res.code != 0 {
+	if res.code != 1 {
 		t.Fatalf("check POLICY --var … --format json: exit %d\n%s", res.code, res.stderr)
 	}
 	rep := parseReport(t, res)
-	if rep.SchemaVersion != 1 || rep.Summary.Total != 0 || rep.Summary.ExitCode != 0 {
+	if rep.SchemaVersion != 1 || rep.Summary.Total != 1 || rep.Summary.ExitCode != 1 || !strings.Contains(rep.Results[0].Reason, "app-1.0.0.bin") {
 		t.Errorf("report %+v", rep)
 	}
 	res = runCLI(t, nil, "check", policy, "-o", "json", "--var=version=1.0.0")
-	if res.code != 0 {
+	if res.code != 1 {
 		t.Fatalf("check POLICY -o json --var=…: exit %d\n%s", res.code, res.stderr)
 	}
 	parseReport(t, res)
