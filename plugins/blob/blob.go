@@ -7,16 +7,10 @@ package blob
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"sync"
 
@@ -33,7 +27,7 @@ const Version = "0.1.0"
 // Plugin verifies blobs. The zero value is ready to use.
 type Plugin struct {
 	mu        sync.Mutex
-	materials map[string]*trust.Material
+	materials trust.MaterialCache
 }
 
 // New returns a blob plugin.
@@ -424,20 +418,7 @@ func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {
 	if tr == nil {
 		return nil, errors.New("no trust root configured")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if m, ok := p.materials[tr.Name]; ok {
-		return m, nil
-	}
-	m, err := trust.NewMaterial(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
-	if err != nil {
-		return nil, err
-	}
-	if p.materials == nil {
-		p.materials = map[string]*trust.Material{}
-	}
-	p.materials[tr.Name] = m
-	return m, nil
+	return p.materials.Get(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
 }
 
 func findBundle(src *source, a attributes) (string, error) {
@@ -455,70 +436,11 @@ func findBundle(src *source, a attributes) (string, error) {
 	return "", fmt.Errorf("no bundle given and neither %s.sigstore.json nor %s.bundle exists", a.Path, a.Path)
 }
 
-// readBounded reads at most limit bytes of a file. Errors leave out the
-// path: callers name the file themselves.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err
-		}
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return data, nil
-}
-
-func newHash(alg string) (hash.Hash, error) {
-	switch alg {
-	case "sha256":
-		return sha256.New(), nil
-	case "sha384":
-		return sha512.New384(), nil
-	case "sha512":
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("unsupported digest algorithm %q", alg)
-}
-
 // hashFile streams the file through the hash in fixed-size chunks, checking
 // for cancellation between chunks: memory stays flat whatever the size.
 func hashFile(ctx context.Context, path, alg string) (trust.Digest, error) {
-	h, err := newHash(alg)
-	if err != nil {
-		return trust.Digest{}, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return trust.Digest{}, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return trust.Digest{}, errors.New("is a directory")
-	}
-	buf := make([]byte, 1<<20)
-	for {
-		if err := ctx.Err(); err != nil {
-			return trust.Digest{}, err
-		}
-		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return trust.Digest{}, err
-		}
-	}
-	return trust.Digest{Algorithm: alg, Hex: hex.EncodeToString(h.Sum(nil))}, nil
+	d, err := sdk.DigestFile(ctx, path, alg)
+	return trust.Digest{Algorithm: d.Algorithm, Hex: d.Hex}, err
 }
 
 func fetchURL(loc string) bool { return fetch.IsURL(loc) }

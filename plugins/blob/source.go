@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
@@ -29,7 +30,7 @@ func newSource(ctx context.Context, offline bool, maxSize int64) *source {
 // read returns a small document (bundle, signature, certificate, checksums).
 func (s *source) read(loc string, limit int64) ([]byte, error) {
 	if !fetch.IsURL(loc) {
-		return readBounded(loc, limit)
+		return sdk.ReadFile(loc, limit)
 	}
 	if err := s.online(loc); err != nil {
 		return nil, err

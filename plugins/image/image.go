@@ -43,7 +43,7 @@ const (
 // safe for concurrent use, and caches what it fetches for the run.
 type Plugin struct {
 	mu        sync.Mutex
-	materials map[string]*trust.Material
+	materials trust.MaterialCache
 	pullers   map[bool]*remote.Puller
 	layouts   map[string]*layoutStore
 	// httpClient serves non-registry requests (the GitHub API).
@@ -470,20 +470,7 @@ func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {
 	if tr == nil {
 		return nil, errors.New("no trust root configured")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if m, ok := p.materials[tr.Name]; ok {
-		return m, nil
-	}
-	m, err := trust.NewMaterial(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
-	if err != nil {
-		return nil, err
-	}
-	if p.materials == nil {
-		p.materials = map[string]*trust.Material{}
-	}
-	p.materials[tr.Name] = m
-	return m, nil
+	return p.materials.Get(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
 }
 
 // verifier verifies the parts of one image.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // Annotations of OCI image layouts.
@@ -41,7 +42,7 @@ func openLayout(dir string) (*layoutStore, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("OCI layout %s: not a directory", dir)
 	}
-	raw, err := readBounded(filepath.Join(dir, "index.json"), maxManifestSize)
+	raw, err := sdk.ReadFile(filepath.Join(dir, "index.json"), maxManifestSize)
 	if err != nil {
 		return nil, fmt.Errorf("OCI layout %s: index.json: %w", dir, err)
 	}
@@ -175,7 +176,7 @@ func (s *layoutStore) blob(_ context.Context, digest string, limit int64) ([]byt
 		return nil, fmt.Errorf("%s: digest %q is not sha256:<64 hex>", s.where(), digest)
 	}
 	alg, hx, _ := strings.Cut(digest, ":")
-	data, err := readBounded(filepath.Join(s.dir, "blobs", alg, hx), limit)
+	data, err := sdk.ReadFile(filepath.Join(s.dir, "blobs", alg, hx), limit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: blob %s: %w", s.where(), short(digest), errNotFound)
 	}
@@ -184,22 +185,6 @@ func (s *layoutStore) blob(_ context.Context, digest string, limit int64) ([]byt
 	}
 	if err := checkDigest(data, digest); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.where(), err)
-	}
-	return data, nil
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, unwrapPathError(err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	return data, nil
 }

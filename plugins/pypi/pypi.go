@@ -39,7 +39,7 @@ const MaxParallel = 4
 // Plugin verifies PyPI releases. The zero value is ready to use.
 type Plugin struct {
 	mu        sync.Mutex
-	materials map[string]*trust.Material
+	materials trust.MaterialCache
 }
 
 // New returns a pypi plugin.
@@ -549,7 +549,7 @@ func (r *run) provenance(ctx context.Context, res *sdk.Result, d *dist) ([]candi
 	switch {
 	case len(d.provDocs) > 0:
 		for _, p := range d.provDocs {
-			doc, err := readBounded(p, MaxProvenanceSize)
+			doc, err := sdk.ReadFile(p, MaxProvenanceSize)
 			if err != nil {
 				res.Fail("provenance", fmt.Sprintf("%s: %v", p, err))
 				return nil, false
@@ -696,37 +696,7 @@ func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {
 	if tr == nil {
 		return nil, errors.New("no trust root configured")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if m, ok := p.materials[tr.Name]; ok {
-		return m, nil
-	}
-	m, err := trust.NewMaterial(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
-	if err != nil {
-		return nil, err
-	}
-	if p.materials == nil {
-		p.materials = map[string]*trust.Material{}
-	}
-	p.materials[tr.Name] = m
-	return m, nil
-}
-
-// readBounded reads at most limit bytes of a file.
-func readBounded(p string, limit int64) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, pathErr(err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return data, nil
+	return p.materials.Get(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
 }
 
 // pathErr drops the path from *fs.PathError: callers name the file.

@@ -6,12 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
@@ -53,8 +50,7 @@ type attributes struct {
 // Verifier implements sdk.Verifier. The host calls Verify concurrently, so
 // the only shared state, the parsed trust material, sits behind a mutex.
 type Verifier struct {
-	mu        sync.Mutex
-	materials map[string]*trust.Material // by trust root name
+	materials trust.MaterialCache // parsed once per trust root
 }
 
 // Info describes the plugin. Kind names are global: two plugins serving the
@@ -175,65 +171,26 @@ func (v *Verifier) material(tr *sdk.TrustRoot) (*trust.Material, error) {
 	if tr == nil {
 		return nil, errors.New("no trust root configured")
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if m, ok := v.materials[tr.Name]; ok {
-		return m, nil
-	}
-	m, err := trust.NewMaterial(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
-	if err != nil {
-		return nil, err
-	}
-	if v.materials == nil {
-		v.materials = map[string]*trust.Material{}
-	}
-	v.materials[tr.Name] = m
-	return m, nil
+	return v.materials.Get(tr.Name, tr.TrustedRootJSON, tr.PublicKeysPEM)
 }
 
-// hashFile returns the hex sha256 of a file, reading it in 1 MiB chunks and
-// giving up when ctx ends (the host's per-artifact deadline, or an interrupt).
-// Its errors name the file.
+// hashFile returns the hex sha256 of a file, streamed by the SDK in 1 MiB
+// chunks and stopped when ctx ends (the host's per-artifact deadline, or an
+// interrupt). Its errors name the file.
 func hashFile(ctx context.Context, path string) (string, error) {
-	f, err := os.Open(path)
+	d, err := sdk.DigestFile(ctx, path, "sha256")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return "", fmt.Errorf("%s is a directory", path)
-	}
-	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	for {
-		if err := ctx.Err(); err != nil {
-			return "", fmt.Errorf("hashing %s: %w", path, err)
-		}
-		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		if err == io.EOF {
-			return hex.EncodeToString(h.Sum(nil)), nil
-		}
-		if err != nil {
-			return "", err
-		}
-	}
+	return d.Hex, nil
 }
 
-// readBounded reads a whole file of at most limit bytes. Its errors name the
-// file (os errors already do).
+// readBounded reads a whole file of at most limit bytes with the SDK's
+// bounded reader. Its errors name the file.
 func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	data, err := sdk.ReadFile(path, limit)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return data, nil
 }
