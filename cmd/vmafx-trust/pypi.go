@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -73,15 +72,9 @@ func pypiCommand() *cli.Command {
 
 // pypiPolicy builds the in-memory policy a `pypi verify` command line means.
 func pypiPolicy(c *cli.Context) (*policy.Policy, error) {
-	cwd, err := os.Getwd()
+	cwd, abs, err := workingDir()
 	if err != nil {
-		return nil, exitf(report.ExitUsage, "%v", err)
-	}
-	abs := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(cwd, p)
+		return nil, err
 	}
 	tr := &policy.TrustRoot{Name: "command-line"}
 	if f := c.String("trusted-root"); f != "" {

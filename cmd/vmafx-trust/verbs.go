@@ -106,15 +106,9 @@ var predicateAliases = map[string]string{
 
 // verbPolicy builds the in-memory policy a verify-blob command line means.
 func verbPolicy(c *cli.Context, verb string, attestation bool) (*policy.Policy, error) {
-	cwd, err := os.Getwd()
+	cwd, abs, err := workingDir()
 	if err != nil {
-		return nil, exitf(report.ExitUsage, "%v", err)
-	}
-	abs := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(cwd, p)
+		return nil, err
 	}
 	tr := &policy.TrustRoot{Name: "command-line"}
 	if f := c.String("trusted-root"); f != "" {
@@ -297,4 +291,19 @@ func verbIdentity(c *cli.Context) (trust.Identity, error) {
 		return id, exitf(report.ExitUsage, "%v", err)
 	}
 	return id, nil
+}
+
+// workingDir returns the working directory and a function that makes a
+// command-line path absolute against it (URLs and "" unchanged).
+func workingDir() (string, func(string) string, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "", nil, exitf(report.ExitUsage, "%v", err)
+	}
+	return cwd, func(p string) string {
+		if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
+			return p
+		}
+		return filepath.Join(cwd, p)
+	}, nil
 }
