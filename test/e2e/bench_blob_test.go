@@ -448,7 +448,7 @@ func bbWatch(rootPid int, done <-chan struct{}) map[int]*bbProc {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for {
-		parents := bbParents()
+		parents := procParents()
 		tree := map[int]bool{rootPid: true}
 		for grew := true; grew; {
 			grew = false
@@ -476,34 +476,6 @@ func bbWatch(rootPid int, done <-chan struct{}) map[int]*bbProc {
 		case <-tick.C:
 		}
 	}
-}
-
-// bbParents maps every pid in /proc to its parent pid.
-func bbParents() map[int]int {
-	out := map[int]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		// After the parenthesised command: state ppid …
-		if f := strings.Fields(s[i+1:]); len(f) > 1 {
-			if ppid, err := strconv.Atoi(f[1]); err == nil {
-				out[pid] = ppid
-			}
-		}
-	}
-	return out
 }
 
 // bbStatus reads VmHWM (KiB) and the command name of pid.

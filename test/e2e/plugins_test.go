@@ -239,12 +239,12 @@ func assertGone(t *testing.T, pids []int) {
 	}
 }
 
-// childPids lists the direct children of pid from /proc.
-func childPids(pid int) []int {
-	var out []int
+// procParents maps every pid in /proc to its parent pid.
+func procParents() map[int]int {
+	out := map[int]int{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
+		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
@@ -252,14 +252,26 @@ func childPids(pid int) []int {
 		if err != nil {
 			continue
 		}
-		// Fields after the parenthesised command: state ppid …
 		s := string(stat)
 		i := strings.LastIndexByte(s, ')')
 		if i < 0 {
 			continue
 		}
-		fields := strings.Fields(s[i+1:])
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+		// After the parenthesised command: state ppid …
+		if f := strings.Fields(s[i+1:]); len(f) > 1 {
+			if ppid, err := strconv.Atoi(f[1]); err == nil {
+				out[pid] = ppid
+			}
+		}
+	}
+	return out
+}
+
+// childPids lists the direct children of pid from /proc.
+func childPids(pid int) []int {
+	var out []int
+	for child, parent := range procParents() {
+		if parent == pid {
 			out = append(out, child)
 		}
 	}
