@@ -41,16 +41,9 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 // size, and the host's deadline or an interrupt stops it. Errors leave out
 // the path.
 func DigestFile(ctx context.Context, path, algorithm string) (Digest, error) {
-	var h hash.Hash
-	switch algorithm {
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return Digest{}, fmt.Errorf("unsupported digest algorithm %q", algorithm)
+	h, err := NewHash(algorithm)
+	if err != nil {
+		return Digest{}, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -79,4 +72,18 @@ func DigestFile(ctx context.Context, path, algorithm string) (Digest, error) {
 		}
 	}
 	return Digest{Algorithm: algorithm, Hex: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// NewHash returns a fresh hash for a digest algorithm name: sha256, sha384 or
+// sha512.
+func NewHash(algorithm string) (hash.Hash, error) {
+	switch algorithm {
+	case "sha256":
+		return sha256.New(), nil
+	case "sha384":
+		return sha512.New384(), nil
+	case "sha512":
+		return sha512.New(), nil
+	}
+	return nil, fmt.Errorf("unsupported digest algorithm %q (want sha256, sha384 or sha512)", algorithm)
 }

@@ -10,8 +10,6 @@ package fetch
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // Limits and defaults.
@@ -378,15 +378,8 @@ func newHashes(algs []string) ([]string, []hash.Hash, error) {
 	seen := map[string]bool{}
 	for _, a := range algs {
 		name := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(a)), "-", "")
-		var h hash.Hash
-		switch name {
-		case "sha256":
-			h = sha256.New()
-		case "sha384":
-			h = sha512.New384()
-		case "sha512":
-			h = sha512.New()
-		default:
+		h, err := sdk.NewHash(name)
+		if err != nil {
 			return nil, nil, fmt.Errorf("unsupported digest algorithm %q (want sha256, sha384 or sha512)", a)
 		}
 		if seen[name] {
