@@ -62,7 +62,7 @@ func inTotoStatement(name string, digest trust.Digest, predicateType string) []b
 	return b
 }
 
-func testEnv(t *testing.T) *tsEnv {
+func testEnv(t testing.TB) *tsEnv {
 	t.Helper()
 	tsOnce.Do(func() {
 		e := &tsEnv{}

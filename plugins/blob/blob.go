@@ -7,14 +7,11 @@ package blob
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
-
-	"github.com/sigstore/sigstore-go/pkg/bundle"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
@@ -249,7 +246,7 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 	} else if isBareDSSE(doc) {
 		return nil, "", fmt.Errorf("%s is a bare DSSE envelope with no certificate transparency or timestamp evidence (old slsa-github-generator output): nothing proves when the short-lived certificate signed it; use the generator's Sigstore bundle (v1.10+ with upload, or v2)", source)
 	}
-	b, err := trust.ParseBundle(doc)
+	b, err := trust.PeekBundle(doc)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", source, err)
 	}
@@ -260,30 +257,23 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 	}
 	// The algorithm the bundle signed with decides which digest to compute.
 	alg := "sha256"
-	var signed []byte
-	if ms := b.GetMessageSignature(); ms != nil {
-		signed = ms.GetMessageDigest().GetDigest()
-		switch ms.GetMessageDigest().GetAlgorithm().String() {
-		case "SHA2_384":
-			alg = "sha384"
-		case "SHA2_512":
-			alg = "sha512"
-		}
+	if b.MessageDigest != nil {
+		alg = b.MessageDigest.Algorithm
 	}
 	digest, err := d.digest(alg)
 	if err != nil {
 		return nil, "", err
 	}
-	if signed != nil {
+	if signed := b.MessageDigest; signed != nil {
 		if digest.Algorithm != alg {
 			return nil, "", fmt.Errorf("%s signs a %s digest, the policy gives %s", source, alg, digest.Algorithm)
 		}
-		if got := hex.EncodeToString(signed); got != digest.Hex {
-			return nil, "", fmt.Errorf("digest mismatch: expected digest %s (the file), found %s:%s (signed in %s): the file was modified, or the bundle is for another file", digest, alg, got, source)
+		if signed.Hex != digest.Hex {
+			return nil, "", fmt.Errorf("digest mismatch: expected digest %s (the file), found %s (signed in %s): the file was modified, or the bundle is for another file", digest, signed, source)
 		}
 	}
 	ev := &sdk.Evidence{
-		Type: sdk.EvidenceBundle, MediaType: b.GetMediaType(), Bundle: doc,
+		Type: sdk.EvidenceBundle, MediaType: b.MediaType, Bundle: doc,
 		SubjectDigest: sdk.Digest{Algorithm: digest.Algorithm, Hex: digest.Hex}, Source: source,
 	}
 	if !precheck {
@@ -346,12 +336,11 @@ func isBareDSSE(doc []byte) bool {
 // checkAttestation requires a DSSE in-toto statement of the wanted
 // predicate type. The subject-digest binding itself is verified with the
 // signature (sigstore-go checks the statement's subjects).
-func checkAttestation(b *bundle.Bundle, source string, att *attestation, prov *provenanceRules) error {
-	env, err := b.Envelope()
-	if err != nil || env == nil {
+func checkAttestation(b *trust.Claims, source string, att *attestation, prov *provenanceRules) error {
+	if b.Envelope == nil {
 		return fmt.Errorf("%s: an attestation is required, but the bundle holds a plain message signature", source)
 	}
-	st, err := env.Statement()
+	st, err := b.Statement()
 	if err != nil {
 		return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 	}

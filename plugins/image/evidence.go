@@ -2,7 +2,6 @@ package image
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ const (
 	emptyMediaType         = "application/vnd.oci.empty.v1+json"
 	simpleSigningMediaType = "application/vnd.dev.cosign.simplesigning.v1+json"
 	dsseMediaType          = "application/vnd.dsse.envelope.v1+json"
-	inTotoPayloadType      = "application/vnd.in-toto+json"
 
 	annSignature     = "dev.cosignproject.cosign/signature"
 	annCertificate   = "dev.sigstore.cosign/certificate"
@@ -170,31 +168,25 @@ func fromDSSELayer(source string, envelope []byte, ann map[string]string, digest
 func fromBundle(source string, doc []byte, digest string) *candidate {
 	d, _ := trust.ParseDigest(digest)
 	c := &candidate{source: source, bundle: doc, subject: d, class: classAttestation}
-	b, err := trust.ParseBundle(doc)
+	b, err := trust.PeekBundle(doc)
 	if err != nil {
 		c.err = fmt.Errorf("%s: %w", source, err)
 		return c
 	}
-	c.mediaType = b.GetMediaType()
-	if ms := b.GetMessageSignature(); ms != nil {
+	c.mediaType = b.MediaType
+	if ms := b.MessageDigest; ms != nil {
 		c.class = classSignature
-		got := hex.EncodeToString(ms.GetMessageDigest().GetDigest())
-		if ms.GetMessageDigest().GetAlgorithm().String() != "SHA2_256" || got != d.Hex {
-			c.err = fmt.Errorf("%s: digest mismatch: the bundle signs %s, the image is %s", source, got, digest)
+		if ms.Algorithm != "sha256" || ms.Hex != d.Hex {
+			c.err = fmt.Errorf("%s: digest mismatch: the bundle signs %s, the image is %s", source, ms, digest)
 			c.mismatch = true
 		}
 		return c
 	}
-	env, err := b.Envelope()
-	if err != nil || env == nil {
-		c.err = fmt.Errorf("%s: bundle holds neither a message signature nor a DSSE envelope", source)
+	if pt := b.Envelope.GetPayloadType(); pt != trust.InTotoPayloadType {
+		c.err = fmt.Errorf("%s: DSSE payload type %q is not an in-toto statement", source, pt)
 		return c
 	}
-	if env.PayloadType != inTotoPayloadType {
-		c.err = fmt.Errorf("%s: DSSE payload type %q is not an in-toto statement", source, env.PayloadType)
-		return c
-	}
-	st, err := env.Statement()
+	st, err := b.Statement()
 	if err != nil {
 		c.err = fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 		return c

@@ -33,7 +33,7 @@ import (
 // Media types and statement constants.
 const (
 	BundleMediaType   = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	InTotoPayloadType = "application/vnd.in-toto+json"
+	InTotoPayloadType = trust.InTotoPayloadType
 	StatementTypeV1   = "https://in-toto.io/Statement/v1"
 	// PublishPredicate is PyPI's publish attestation predicate type.
 	PublishPredicate = "https://docs.pypi.org/attestations/publish/v1"

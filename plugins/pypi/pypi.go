@@ -604,25 +604,20 @@ func (r *run) provenance(ctx context.Context, res *sdk.Result, d *dist) ([]candi
 // host repeats this), and the publishers. It records the checks and, on
 // success, the evidence; it returns false on failure.
 func (r *run) checkCandidate(res *sdk.Result, c candidate, filename, digest string) bool {
-	b, err := trust.ParseBundle(c.bundle)
+	b, err := trust.PeekBundle(c.bundle)
 	if err != nil {
 		res.Fail("attestation", fmt.Sprintf("%s: %v", c.source, err))
 		return false
 	}
-	env, err := b.Envelope()
-	if err != nil || env == nil {
+	if b.Envelope == nil {
 		res.Fail("attestation", c.source+": not a DSSE attestation (PEP 740 attestations are signed in-toto statements)")
 		return false
 	}
-	if env.PayloadType != InTotoPayloadType {
-		res.Fail("attestation", fmt.Sprintf("%s: DSSE payload type: expected %s, found %s", c.source, InTotoPayloadType, env.PayloadType))
+	if pt := b.Envelope.GetPayloadType(); pt != InTotoPayloadType {
+		res.Fail("attestation", fmt.Sprintf("%s: DSSE payload type: expected %s, found %s", c.source, InTotoPayloadType, pt))
 		return false
 	}
-	payload, err := env.DecodeB64Payload()
-	if err != nil {
-		res.Fail("attestation", fmt.Sprintf("%s: DSSE payload: %v", c.source, err))
-		return false
-	}
+	payload := b.Envelope.GetPayload()
 	predicate, err := checkStatement(payload, filename, digest)
 	if err != nil {
 		res.Fail("statement", fmt.Sprintf("%s: %v", c.source, err))
@@ -686,7 +681,7 @@ func (r *run) checkCandidate(res *sdk.Result, c candidate, filename, digest stri
 		res.Pass("publisher", r.publisher.String()+" (from the certificate)")
 	}
 	res.Evidence = append(res.Evidence, sdk.Evidence{
-		Type: sdk.EvidenceBundle, MediaType: b.GetMediaType(), Bundle: c.bundle,
+		Type: sdk.EvidenceBundle, MediaType: b.MediaType, Bundle: c.bundle,
 		SubjectDigest: sdk.Digest{Algorithm: "sha256", Hex: digest}, Source: c.source,
 	})
 	return true
