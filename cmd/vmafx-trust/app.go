@@ -73,7 +73,7 @@ func checkCommand() *cli.Command {
 		ArgsUsage: "[POLICY] (default policy.hcl)",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json"},
-			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "artifacts verified concurrently"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: host.DefaultJobs(), Usage: "artifacts verified concurrently"},
 			&cli.DurationFlag{Name: "timeout", Value: host.DefaultTimeout, Usage: "time limit for one artifact"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check of every artifact"},
 		}, runFlags...),

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -69,7 +68,7 @@ func verifyImageCommand(attestation bool) *cli.Command {
 				return exitf(report.ExitUsage, "--format %q: want text or json", format)
 			}
 			return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, pol, s, checkConfig{
-				file: name, format: format, jobs: runtime.NumCPU(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
+				file: name, format: format, jobs: host.DefaultJobs(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
 				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), verifiedOK: true,
 			})
 		},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -62,7 +61,7 @@ func pypiCommand() *cli.Command {
 				}
 				defer s.Close()
 				return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, pol, s, checkConfig{
-					file: "pypi verify", format: format, jobs: runtime.NumCPU(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
+					file: "pypi verify", format: format, jobs: host.DefaultJobs(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
 					offline: c.Bool("offline"), cacheDir: c.String("cache-dir"),
 				})
 			},

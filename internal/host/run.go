@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -28,6 +29,13 @@ type Options struct {
 
 // DefaultTimeout bounds one artifact's verification.
 const DefaultTimeout = 5 * time.Minute
+
+// DefaultJobs is how many artifacts a run verifies at once unless told
+// otherwise: two per core, because each artifact alternates between the
+// plugin's work (reading, hashing, fetching) and the host's verification of
+// its evidence, and one per core leaves a core idle while the other side
+// works.
+func DefaultJobs() int { return 2 * runtime.NumCPU() }
 
 // Result is the final verdict on one artifact (or one part of it).
 type Result struct {
