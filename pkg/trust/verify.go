@@ -208,7 +208,15 @@ func verifyOnce(m *Material, b *bundle.Bundle, digest []byte, c BundleCheck, key
 	if err != nil {
 		return nil, err
 	}
-	v, err := verify.NewVerifier(m.trustedMaterial(key), opts...)
+	tm := m.trustedMaterial(key)
+	if isCert {
+		vc, err := b.VerificationContent()
+		if err != nil {
+			return nil, fmt.Errorf("invalid bundle: %w", err)
+		}
+		tm = withLeafChainMemo(tm, vc.Intermediates())
+	}
+	v, err := verify.NewVerifier(tm, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("building verifier: %w", err)
 	}
