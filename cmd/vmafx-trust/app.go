@@ -19,6 +19,7 @@ import (
 
 	"github.com/vmafx/vmafx-trust/internal/host"
 	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/internal/progress"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/internal/trustroot"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
@@ -76,6 +77,7 @@ func checkCommand() *cli.Command {
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: host.DefaultJobs(), Usage: "artifacts verified concurrently"},
 			&cli.DurationFlag{Name: "timeout", Value: host.DefaultTimeout, Usage: "time limit for one artifact"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check of every artifact"},
+			progressFlag,
 		}, runFlags...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
@@ -92,7 +94,7 @@ func checkCommand() *cli.Command {
 			return runCheck(c.Context, c.App.Writer, c.App.ErrWriter, checkConfig{
 				file: file, format: format, jobs: c.Int("jobs"), timeout: c.Duration("timeout"), verbose: c.Bool("verbose"),
 				inputs:  policy.Inputs{Env: os.Environ(), VarFiles: c.StringSlice("var-file"), Vars: c.StringSlice("var")},
-				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"),
+				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), progress: c.String("progress"),
 			})
 		},
 	}
@@ -109,6 +111,32 @@ type checkConfig struct {
 	cacheDir string
 	// verifiedOK prints cosign's "Verified OK" on success (the verbs).
 	verifiedOK bool
+	// progress is when large downloads are shown: auto, always or never.
+	progress string
+}
+
+// progressFlag sets checkConfig.progress.
+var progressFlag = &cli.StringFlag{
+	Name: "progress", Value: "auto", EnvVars: []string{"VMAFX_TRUST_PROGRESS"},
+	Usage: "show large downloads as a progress bar on stderr: auto (when stderr is a terminal), always or never",
+}
+
+// progressBar returns the bar a run draws on errw, or nil when the mode
+// says not to draw one.
+func progressBar(mode string, errw io.Writer) (*progress.Bar, error) {
+	switch mode {
+	case "never":
+		return nil, nil
+	case "always":
+		return progress.New(errw, 0), nil
+	case "auto", "":
+		f, ok := errw.(*os.File)
+		if !ok || !isatty.IsTerminal(f.Fd()) || os.Getenv("TERM") == "dumb" {
+			return nil, nil
+		}
+		return progress.New(errw, 0), nil
+	}
+	return nil, exitf(report.ExitUsage, "--progress %q: want auto, always or never", mode)
 }
 
 // session is a run's plugins; Close kills them.
@@ -251,12 +279,22 @@ func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
 // runPolicy verifies an evaluated policy (from a file or built from a
 // cosign-style command line) and writes the report.
 func runPolicy(ctx context.Context, out, errw io.Writer, pol *policy.Policy, s *session, cfg checkConfig) error {
+	bar, err := progressBar(cfg.progress, errw)
+	if err != nil {
+		return err
+	}
 	roots := host.LoadRoots(ctx, pol, trustroot.Options{Offline: cfg.offline, CacheDir: cfg.cacheDir})
 	if err := s.plugins.Configure(ctx, roots.Wire); err != nil {
 		return exitf(report.ExitUnchecked, "%v", err)
 	}
-	results := host.Run(ctx, pol, s.plugins, roots, host.Options{Jobs: cfg.jobs, Timeout: cfg.timeout, Offline: cfg.offline})
-	var err error
+	opts := host.Options{Jobs: cfg.jobs, Timeout: cfg.timeout, Offline: cfg.offline}
+	if bar != nil {
+		opts.Progress = bar
+	}
+	results := host.Run(ctx, pol, s.plugins, roots, opts)
+	if bar != nil {
+		bar.Close() // the line is erased before the report
+	}
 	switch cfg.format {
 	case "json":
 		err = report.JSON(out, cfg.file, version, results, time.Now())

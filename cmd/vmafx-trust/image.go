@@ -69,7 +69,7 @@ func verifyImageCommand(attestation bool) *cli.Command {
 			}
 			return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, pol, s, checkConfig{
 				file: name, format: format, jobs: host.DefaultJobs(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
-				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), verifiedOK: true,
+				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), verifiedOK: true, progress: c.String("progress"),
 			})
 		},
 	}

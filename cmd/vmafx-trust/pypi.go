@@ -45,6 +45,7 @@ func pypiCommand() *cli.Command {
 				&cli.StringFlag{Name: "cache-dir", Usage: "TUF cache directory", EnvVars: []string{"VMAFX_TRUST_CACHE_DIR"}},
 				&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json"},
 				&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check"},
+				progressFlag,
 			},
 			Action: func(c *cli.Context) error {
 				format := c.String("format")
@@ -62,7 +63,7 @@ func pypiCommand() *cli.Command {
 				defer s.Close()
 				return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, pol, s, checkConfig{
 					file: "pypi verify", format: format, jobs: host.DefaultJobs(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
-					offline: c.Bool("offline"), cacheDir: c.String("cache-dir"),
+					offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), progress: c.String("progress"),
 				})
 			},
 		}},

@@ -43,6 +43,7 @@ var identityFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "new-bundle-format", Usage: "accepted for cosign compatibility: every bundle format is read"},
 	&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json"},
 	&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check"},
+	progressFlag,
 }
 
 func verifyBlobCommand(attestation bool) *cli.Command {
@@ -84,7 +85,7 @@ func verifyBlobCommand(attestation bool) *cli.Command {
 			}
 			return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, pol, s, checkConfig{
 				file: name, format: format, jobs: host.DefaultJobs(), timeout: host.DefaultTimeout, verbose: c.Bool("verbose"),
-				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), verifiedOK: true,
+				offline: c.Bool("offline"), cacheDir: c.String("cache-dir"), verifiedOK: true, progress: c.String("progress"),
 			})
 		},
 	}

@@ -748,6 +748,10 @@ func (f *fakeRPC) Verify(_ context.Context, req *sdk.Request) (*sdk.Result, erro
 	f.got = req
 	return f.res, f.err
 }
+func (f *fakeRPC) Progress(ctx context.Context, _ func(sdk.Progress)) error {
+	<-ctx.Done()
+	return nil
+}
 
 func TestVerifyArtifact(t *testing.T) {
 	e := testEnv(t)
@@ -845,5 +849,101 @@ func TestReservedNamesRefused(t *testing.T) {
 	ok := sdk.Info{Kinds: []sdk.KindSchema{{Kind: "k", Attributes: []sdk.Attribute{{Name: "path", Type: sdk.TypePath}}}}}
 	if err := checkReserved(ok); err != nil {
 		t.Errorf("ordinary schema refused: %v", err)
+	}
+}
+
+// progressRPC is a plugin whose verifications each report one transfer on
+// its Progress stream.
+type progressRPC struct {
+	fakeRPC
+	events  chan sdk.Progress
+	stopped chan struct{} // closed when Progress returns
+}
+
+func (p *progressRPC) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	p.events <- sdk.Progress{Kind: req.Kind, Name: req.Name, Label: req.Name + ".bin", Done: 1, Total: 2}
+	return p.res, nil // concurrent calls: fakeRPC.Verify's bookkeeping is not safe for them
+}
+
+func (p *progressRPC) Progress(ctx context.Context, fn func(sdk.Progress)) error {
+	defer close(p.stopped)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-p.events:
+			fn(ev)
+		}
+	}
+}
+
+// recordingSink is a ProgressSink that remembers what it heard.
+type recordingSink struct {
+	mu       sync.Mutex
+	updates  map[string]int
+	finished map[string]int
+}
+
+func (s *recordingSink) Update(p sdk.Progress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates[p.Kind+"."+p.Name]++
+}
+
+func (s *recordingSink) Finish(kind, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.finished[kind+"."+name]++
+}
+
+// TestRunProgress: Run streams every plugin's progress into the sink while
+// it lasts, says when each artifact is done, and closes the streams before
+// it returns.
+func TestRunProgress(t *testing.T) {
+	e := testEnv(t)
+	good := sdk.Evidence{Type: sdk.EvidenceBundle, Bundle: e.bundle, SubjectDigest: e.digest}
+	rpc := &progressRPC{
+		fakeRPC: fakeRPC{res: &sdk.Result{Status: sdk.StatusPass, Evidence: []sdk.Evidence{good}}},
+		events:  make(chan sdk.Progress, 8), stopped: make(chan struct{}),
+	}
+	p := &Plugin{Info: sdk.Info{Name: "blob"}, rpc: rpc, stderr: newTailBuffer(64)}
+	set := &Set{Plugins: []*Plugin{p}, byKind: map[string]*Plugin{"blob": p}}
+	pol := &policy.Policy{Dir: "/policy"}
+	for _, name := range []string{"a", "b", "c"} {
+		a := artifact([]trust.Identity{releaseID("release")}, 1)
+		a.Name = name
+		pol.Artifacts = append(pol.Artifacts, a)
+	}
+	roots := &Roots{Materials: map[string]*trust.Material{"test": e.material}}
+	sink := &recordingSink{updates: map[string]int{}, finished: map[string]int{}}
+
+	results := Run(context.Background(), pol, set, roots, Options{Jobs: 2, Offline: true, Progress: sink})
+	for _, r := range results {
+		if r.Status != sdk.StatusPass {
+			t.Fatalf("%s: %s %s", r.ID(), r.Status, r.Reason)
+		}
+	}
+	select {
+	case <-rpc.stopped:
+	default:
+		t.Fatal("the progress stream is still open after Run returned")
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	want := map[string]int{"blob.a": 1, "blob.b": 1, "blob.c": 1}
+	if !reflect.DeepEqual(sink.finished, want) {
+		t.Errorf("finished %v, want %v", sink.finished, want)
+	}
+	// Reports sent before the stream was read are still delivered by this
+	// fake; the last may race with the stream's end, so at least two.
+	total := 0
+	for id, n := range sink.updates {
+		if want[id] == 0 {
+			t.Errorf("update for unknown artifact %s", id)
+		}
+		total += n
+	}
+	if total < 2 {
+		t.Errorf("%d progress updates reached the sink, want the plugin's reports", total)
 	}
 }

@@ -25,6 +25,17 @@ type Options struct {
 	Jobs    int           // concurrent verifications; <1 means 1
 	Timeout time.Duration // per artifact; 0 means DefaultTimeout
 	Offline bool
+	// Progress, when set, receives the plugins' progress reports while the
+	// run lasts, and hears when each artifact is done.
+	Progress ProgressSink
+}
+
+// ProgressSink shows what plugins report of their transfers (a progress
+// bar). Its methods are called from several goroutines.
+type ProgressSink interface {
+	Update(sdk.Progress)
+	// Finish says an artifact's verification is over, whatever its reports.
+	Finish(kind, name string)
 }
 
 // DefaultTimeout bounds one artifact's verification.
@@ -84,6 +95,10 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 		timeout = DefaultTimeout
 	}
 	results := make([][]*Result, len(pol.Artifacts))
+	if opts.Progress != nil {
+		stop := watchProgress(ctx, plugins, opts.Progress)
+		defer stop()
+	}
 	// A pool of workers takes artifacts in policy order.
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -92,7 +107,11 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = runOne(ctx, pol, pol.Artifacts[i], plugins, roots, opts, timeout)
+				a := pol.Artifacts[i]
+				results[i] = runOne(ctx, pol, a, plugins, roots, opts, timeout)
+				if opts.Progress != nil {
+					opts.Progress.Finish(a.Kind, a.Name)
+				}
 			}
 		}()
 	}
@@ -106,6 +125,25 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 		out = append(out, rs...)
 	}
 	return out
+}
+
+// watchProgress opens every plugin's progress stream into sink and returns
+// the function that closes them. Progress is advisory: a plugin without it,
+// or a stream that fails, only means no progress is shown.
+func watchProgress(ctx context.Context, plugins *Set, sink ProgressSink) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, p := range plugins.Plugins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = p.rpc.Progress(ctx, sink.Update)
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 func runOne(ctx context.Context, pol *policy.Policy, a *policy.Artifact, plugins *Set, roots *Roots, opts Options, timeout time.Duration) []*Result {

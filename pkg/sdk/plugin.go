@@ -44,16 +44,23 @@ type Client interface {
 	Describe(ctx context.Context) (Info, error)
 	Configure(ctx context.Context, roots []TrustRoot) ([]Diagnostic, error)
 	Verify(ctx context.Context, req *Request) (*Result, error)
+	// Progress passes the plugin's progress reports to fn until ctx is done.
+	Progress(ctx context.Context, fn func(Progress)) error
 }
 
 // grpcPlugin adapts Verifier to go-plugin's GRPCPlugin.
 type grpcPlugin struct {
 	goplugin.NetRPCUnsupportedPlugin
-	impl Verifier
+	impl     Verifier
+	progress *progressHub // nil: a new one
 }
 
 func (p *grpcPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterVerifierServer(s, &server{impl: p.impl, roots: map[string]*TrustRoot{}})
+	hub := p.progress
+	if hub == nil {
+		hub = &progressHub{}
+	}
+	pb.RegisterVerifierServer(s, &server{impl: p.impl, roots: map[string]*TrustRoot{}, progress: hub})
 	return nil
 }
 
@@ -75,9 +82,10 @@ func GRPCDialOptions() []grpc.DialOption {
 
 type server struct {
 	pb.UnimplementedVerifierServer
-	impl  Verifier
-	mu    sync.RWMutex
-	roots map[string]*TrustRoot
+	impl     Verifier
+	mu       sync.RWMutex
+	roots    map[string]*TrustRoot
+	progress *progressHub
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
@@ -98,6 +106,7 @@ func (s *server) Verify(ctx context.Context, req *pb.VerifyRequest) (resp *pb.Ve
 	s.mu.RLock()
 	r := requestFromProto(req, s.roots)
 	s.mu.RUnlock()
+	r.progress = s.progress
 	if req.GetTrustRoot() != "" && r.TrustRoot == nil {
 		return resultToProto((&Result{}).Errorf("trust root", "trust root %q was not configured", req.GetTrustRoot())), nil
 	}

@@ -55,8 +55,14 @@ func (f *fakeVerifier) seen() (*Request, int) {
 // host-side client.
 func connect(t *testing.T, v Verifier) Client {
 	t.Helper()
+	return connectWithHub(t, v, nil)
+}
+
+// connectWithHub is connect with the server's progress hub given.
+func connectWithHub(t *testing.T, v Verifier, hub *progressHub) Client {
+	t.Helper()
 	client, _ := goplugin.TestPluginGRPCConn(t, true, map[string]goplugin.Plugin{
-		PluginName: &grpcPlugin{impl: v},
+		PluginName: &grpcPlugin{impl: v, progress: hub},
 	})
 	// Close asks the server to shut down (go-plugin's controller calls its
 	// Stop); stopping it here as well races inside go-plugin.

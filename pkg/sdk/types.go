@@ -140,6 +140,8 @@ type Request struct {
 	Offline      bool
 	Deadline     time.Time
 	PolicyDir    string
+
+	progress *progressHub // where Progress reports go; nil outside a plugin
 }
 
 // Decode unmarshals the block's attributes into v (a pointer to a struct with

@@ -113,7 +113,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err != nil {
 		return res.Errorf("trust root", "%v", err), nil
 	}
-	src := newSource(ctx, req.Offline, a.MaxSize)
+	src := newSource(ctx, req, a.MaxSize)
 	d := &digester{src: src, path: a.Path, given: a.Digest, cache: map[string]trust.Digest{}}
 	ids := make([]trust.Identity, 0, len(req.Identities))
 	for _, id := range req.Identities {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"path"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
@@ -18,13 +20,15 @@ type source struct {
 	ctx     context.Context
 	offline bool
 	opts    fetch.Options
+	// progress reports a download to the host (sdk.Request.Progress).
+	progress func(label string) func(done, total int64)
 	// unchecked is the first failure that means "could not be checked"
 	// (network, size limit, offline, interrupted) rather than "failed".
 	unchecked error
 }
 
-func newSource(ctx context.Context, offline bool, maxSize int64) *source {
-	return &source{ctx: ctx, offline: offline, opts: fetch.Options{MaxSize: maxSize}}
+func newSource(ctx context.Context, req *sdk.Request, maxSize int64) *source {
+	return &source{ctx: ctx, offline: req.Offline, opts: fetch.Options{MaxSize: maxSize}, progress: req.Progress}
 }
 
 // read returns a small document (bundle, signature, certificate, checksums).
@@ -68,7 +72,9 @@ func (s *source) hash(loc, alg string) (trust.Digest, error) {
 	if err := s.online(loc); err != nil {
 		return trust.Digest{}, err
 	}
-	res, err := fetch.Download(s.ctx, loc, []string{alg}, "", s.opts)
+	opts := s.opts
+	opts.Progress = s.progress(urlBase(loc))
+	res, err := fetch.Download(s.ctx, loc, []string{alg}, "", opts)
 	if err != nil {
 		return trust.Digest{}, s.classify(err)
 	}
@@ -104,4 +110,13 @@ func (s *source) note(err error) error {
 		s.unchecked = err
 	}
 	return err
+}
+
+// urlBase is the last path segment of a URL, what a progress bar shows.
+func urlBase(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || path.Base(u.Path) == "/" || path.Base(u.Path) == "." {
+		return loc
+	}
+	return path.Base(u.Path)
 }

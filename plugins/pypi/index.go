@@ -273,8 +273,9 @@ func getJSON(ctx context.Context, u, accept string, limit int64) ([]byte, error)
 	return fetch.Get(ctx, u, limit, fetchOptions(accept))
 }
 
-func download(ctx context.Context, u string) (string, int64, error) {
+func download(ctx context.Context, u string, progress func(done, total int64)) (string, int64, error) {
 	opts := fetchOptions("")
+	opts.Progress = progress
 	opts.MaxSize = MaxDistributionSize
 	opts.LimitHint = "larger distributions are refused"
 	res, err := fetch.Download(ctx, u, []string{"sha256"}, "", opts)

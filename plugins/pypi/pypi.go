@@ -517,7 +517,7 @@ func (r *run) digest(ctx context.Context, res *sdk.Result, d *dist) (string, boo
 		// Still part of the release, and verified like the others.
 		res.Pass("yanked", d.name+" is yanked on the index")
 	}
-	got, size, err := download(ctx, d.url)
+	got, size, err := download(ctx, d.url, r.req.Progress(d.name))
 	if err != nil {
 		ne := classify(err)
 		switch {

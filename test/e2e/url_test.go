@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestURLSources: blobs and bundles served over HTTP on loopback verify; a
@@ -102,5 +103,79 @@ blob "dropping" {
 		if row.Name == "by-url" && (row.Status != "error" || !strings.Contains(row.Reason, "--offline")) {
 			t.Errorf("offline by-url: %s %q", row.Status, row.Reason)
 		}
+	}
+}
+
+// TestURLProgress: a large download shows a progress bar on stderr with
+// --progress always (on a terminal, auto does the same), and nothing with
+// never or when stderr is not a terminal (auto, here a pipe). The report on
+// stdout is the same either way.
+func TestURLProgress(t *testing.T) {
+	r := newRelease(t)
+	const size = 24 << 20
+	content := strings.Repeat("large release payload\n", size/22+1)[:size]
+	bundle, err := r.ss.SignBlob(releaseSAN, githubIssuer, []byte(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/models.tar.gz", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+		// Slow enough for several progress reports: 24 chunks, 30 ms apart.
+		for off := 0; off < len(content); off += 1 << 20 {
+			_, _ = io.WriteString(w, content[off:off+1<<20])
+			w.(http.Flusher).Flush()
+			time.Sleep(30 * time.Millisecond)
+		}
+	})
+	mux.HandleFunc("/models.tar.gz.sigstore.json", func(w http.ResponseWriter, req *http.Request) { _, _ = w.Write(bundle) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	policy := writeFile(t, r.dir, "policy.hcl", releasePolicy+`
+blob "models" {
+  path     = "`+srv.URL+`/models.tar.gz"
+  identity = identity.release
+}
+`)
+	for _, tc := range []struct {
+		mode     string
+		wantBar  bool
+		wantCode int
+	}{
+		{mode: "always", wantBar: true},
+		{mode: "never"},
+		{mode: "auto"}, // stderr is a pipe
+		{mode: "sometimes", wantCode: 2},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			res := runCLI(t, nil, "check", policy, "--progress", tc.mode)
+			if res.code != tc.wantCode {
+				t.Fatalf("exit %d, want %d: %s %s", res.code, tc.wantCode, res.stdout, res.stderr)
+			}
+			if tc.wantCode != 0 {
+				if !strings.Contains(res.stderr, "want auto, always or never") {
+					t.Fatalf("stderr %q does not explain --progress", res.stderr)
+				}
+				return
+			}
+			bar := strings.Contains(res.stderr, "downloading models.tar.gz")
+			if bar != tc.wantBar {
+				t.Fatalf("progress bar shown: %v, want %v; stderr %q", bar, tc.wantBar, res.stderr)
+			}
+			if !strings.Contains(res.stdout, "PASS") {
+				t.Fatalf("report %q", res.stdout)
+			}
+			if !tc.wantBar {
+				return
+			}
+			// Several redraws with growing figures, and the line erased at
+			// the end, before the report.
+			if n := strings.Count(res.stderr, "downloading models.tar.gz"); n < 2 {
+				t.Errorf("%d progress lines, want several: %q", n, res.stderr)
+			}
+			if !strings.Contains(res.stderr, "/ 24.0 MiB") || !strings.HasSuffix(res.stderr, "\r\x1b[K") {
+				t.Errorf("stderr %q: want the total and a final erase", res.stderr)
+			}
+		})
 	}
 }

@@ -6,7 +6,9 @@
 //      attribute schema of each kind (the host decodes policy blocks with it);
 //   2. calls Configure once with every trust root the run uses, so trusted
 //      material crosses the boundary once;
-//   3. calls Verify for each artifact block, concurrently.
+//   3. calls Verify for each artifact block, concurrently;
+//   4. optionally opens one Progress stream to show large transfers while
+//      they run (a plugin without it answers Unimplemented).
 //
 // Verdicts are data: a failed or erroneous verification is a VerifyResponse
 // with status FAIL or ERROR. A gRPC error means the plugin or the transport
@@ -1567,6 +1569,123 @@ func (x *SubResult) GetReason() string {
 	return ""
 }
 
+type ProgressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProgressRequest) Reset() {
+	*x = ProgressRequest{}
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProgressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProgressRequest) ProtoMessage() {}
+
+func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProgressRequest.ProtoReflect.Descriptor instead.
+func (*ProgressRequest) Descriptor() ([]byte, []int) {
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+}
+
+// ProgressEvent reports one transfer of one artifact's verification.
+type ProgressEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The artifact, as in its VerifyRequest.
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// What moves, for people: a file name, say.
+	Label string `protobuf:"bytes,3,opt,name=label,proto3" json:"label,omitempty"`
+	// Bytes done so far (back to 0 when a transfer restarts) and the
+	// expected total, -1 when unknown.
+	Done          int64 `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
+	Total         int64 `protobuf:"varint,5,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProgressEvent) Reset() {
+	*x = ProgressEvent{}
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProgressEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProgressEvent) ProtoMessage() {}
+
+func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
+func (*ProgressEvent) Descriptor() ([]byte, []int) {
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ProgressEvent) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ProgressEvent) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProgressEvent) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *ProgressEvent) GetDone() int64 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *ProgressEvent) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
 var File_vmafx_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
@@ -1707,16 +1826,24 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.vmafx.plugin.v1.StatusR\x06status\x12.\n" +
 	"\x06checks\x18\x03 \x03(\v2\x16.vmafx.plugin.v1.CheckR\x06checks\x125\n" +
 	"\bevidence\x18\x04 \x03(\v2\x19.vmafx.plugin.v1.EvidenceR\bevidence\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason*T\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x11\n" +
+	"\x0fProgressRequest\"w\n" +
+	"\rProgressEvent\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05label\x18\x03 \x01(\tR\x05label\x12\x12\n" +
+	"\x04done\x18\x04 \x01(\x03R\x04done\x12\x14\n" +
+	"\x05total\x18\x05 \x01(\x03R\x05total*T\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vSTATUS_PASS\x10\x01\x12\x0f\n" +
 	"\vSTATUS_FAIL\x10\x02\x12\x10\n" +
-	"\fSTATUS_ERROR\x10\x032\xfa\x01\n" +
+	"\fSTATUS_ERROR\x10\x032\xca\x02\n" +
 	"\bVerifier\x12O\n" +
 	"\bDescribe\x12 .vmafx.plugin.v1.DescribeRequest\x1a!.vmafx.plugin.v1.DescribeResponse\x12R\n" +
 	"\tConfigure\x12!.vmafx.plugin.v1.ConfigureRequest\x1a\".vmafx.plugin.v1.ConfigureResponse\x12I\n" +
-	"\x06Verify\x12\x1e.vmafx.plugin.v1.VerifyRequest\x1a\x1f.vmafx.plugin.v1.VerifyResponseBAZ?github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1;pluginv1b\x06proto3"
+	"\x06Verify\x12\x1e.vmafx.plugin.v1.VerifyRequest\x1a\x1f.vmafx.plugin.v1.VerifyResponse\x12N\n" +
+	"\bProgress\x12 .vmafx.plugin.v1.ProgressRequest\x1a\x1e.vmafx.plugin.v1.ProgressEvent0\x01BAZ?github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_vmafx_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -1731,7 +1858,7 @@ func file_vmafx_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_vmafx_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_vmafx_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_vmafx_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_vmafx_plugin_v1_plugin_proto_goTypes = []any{
 	(Status)(0),               // 0: vmafx.plugin.v1.Status
 	(NestedBlock_Nesting)(0),  // 1: vmafx.plugin.v1.NestedBlock.Nesting
@@ -1755,8 +1882,10 @@ var file_vmafx_plugin_v1_plugin_proto_goTypes = []any{
 	(*Diagnostic)(nil),        // 19: vmafx.plugin.v1.Diagnostic
 	(*VerifyResponse)(nil),    // 20: vmafx.plugin.v1.VerifyResponse
 	(*SubResult)(nil),         // 21: vmafx.plugin.v1.SubResult
-	nil,                       // 22: vmafx.plugin.v1.Identity.ExtensionsEntry
-	nil,                       // 23: vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	(*ProgressRequest)(nil),   // 22: vmafx.plugin.v1.ProgressRequest
+	(*ProgressEvent)(nil),     // 23: vmafx.plugin.v1.ProgressEvent
+	nil,                       // 24: vmafx.plugin.v1.Identity.ExtensionsEntry
+	nil,                       // 25: vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
 }
 var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	6,  // 0: vmafx.plugin.v1.DescribeResponse.kinds:type_name -> vmafx.plugin.v1.KindSchema
@@ -1766,8 +1895,8 @@ var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	7,  // 4: vmafx.plugin.v1.NestedBlock.attributes:type_name -> vmafx.plugin.v1.Attribute
 	11, // 5: vmafx.plugin.v1.ConfigureRequest.trust_roots:type_name -> vmafx.plugin.v1.TrustRoot
 	19, // 6: vmafx.plugin.v1.ConfigureResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
-	22, // 7: vmafx.plugin.v1.Identity.extensions:type_name -> vmafx.plugin.v1.Identity.ExtensionsEntry
-	23, // 8: vmafx.plugin.v1.Identity.extension_regexps:type_name -> vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	24, // 7: vmafx.plugin.v1.Identity.extensions:type_name -> vmafx.plugin.v1.Identity.ExtensionsEntry
+	25, // 8: vmafx.plugin.v1.Identity.extension_regexps:type_name -> vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
 	12, // 9: vmafx.plugin.v1.VerifyRequest.identities:type_name -> vmafx.plugin.v1.Identity
 	13, // 10: vmafx.plugin.v1.VerifyRequest.options:type_name -> vmafx.plugin.v1.VerifyOptions
 	15, // 11: vmafx.plugin.v1.VerifyRequest.requirements:type_name -> vmafx.plugin.v1.Requirements
@@ -1785,11 +1914,13 @@ var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	4,  // 23: vmafx.plugin.v1.Verifier.Describe:input_type -> vmafx.plugin.v1.DescribeRequest
 	9,  // 24: vmafx.plugin.v1.Verifier.Configure:input_type -> vmafx.plugin.v1.ConfigureRequest
 	14, // 25: vmafx.plugin.v1.Verifier.Verify:input_type -> vmafx.plugin.v1.VerifyRequest
-	5,  // 26: vmafx.plugin.v1.Verifier.Describe:output_type -> vmafx.plugin.v1.DescribeResponse
-	10, // 27: vmafx.plugin.v1.Verifier.Configure:output_type -> vmafx.plugin.v1.ConfigureResponse
-	20, // 28: vmafx.plugin.v1.Verifier.Verify:output_type -> vmafx.plugin.v1.VerifyResponse
-	26, // [26:29] is the sub-list for method output_type
-	23, // [23:26] is the sub-list for method input_type
+	22, // 26: vmafx.plugin.v1.Verifier.Progress:input_type -> vmafx.plugin.v1.ProgressRequest
+	5,  // 27: vmafx.plugin.v1.Verifier.Describe:output_type -> vmafx.plugin.v1.DescribeResponse
+	10, // 28: vmafx.plugin.v1.Verifier.Configure:output_type -> vmafx.plugin.v1.ConfigureResponse
+	20, // 29: vmafx.plugin.v1.Verifier.Verify:output_type -> vmafx.plugin.v1.VerifyResponse
+	23, // 30: vmafx.plugin.v1.Verifier.Progress:output_type -> vmafx.plugin.v1.ProgressEvent
+	27, // [27:31] is the sub-list for method output_type
+	23, // [23:27] is the sub-list for method input_type
 	23, // [23:23] is the sub-list for extension type_name
 	23, // [23:23] is the sub-list for extension extendee
 	0,  // [0:23] is the sub-list for field type_name
@@ -1807,7 +1938,7 @@ func file_vmafx_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vmafx_plugin_v1_plugin_proto_rawDesc), len(file_vmafx_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -6,7 +6,9 @@
 //      attribute schema of each kind (the host decodes policy blocks with it);
 //   2. calls Configure once with every trust root the run uses, so trusted
 //      material crosses the boundary once;
-//   3. calls Verify for each artifact block, concurrently.
+//   3. calls Verify for each artifact block, concurrently;
+//   4. optionally opens one Progress stream to show large transfers while
+//      they run (a plugin without it answers Unimplemented).
 //
 // Verdicts are data: a failed or erroneous verification is a VerifyResponse
 // with status FAIL or ERROR. A gRPC error means the plugin or the transport
@@ -44,6 +46,7 @@ const (
 	Verifier_Describe_FullMethodName  = "/vmafx.plugin.v1.Verifier/Describe"
 	Verifier_Configure_FullMethodName = "/vmafx.plugin.v1.Verifier/Configure"
 	Verifier_Verify_FullMethodName    = "/vmafx.plugin.v1.Verifier/Verify"
+	Verifier_Progress_FullMethodName  = "/vmafx.plugin.v1.Verifier/Progress"
 )
 
 // VerifierClient is the client API for Verifier service.
@@ -53,6 +56,10 @@ type VerifierClient interface {
 	Describe(ctx context.Context, in *DescribeRequest, opts ...grpc.CallOption) (*DescribeResponse, error)
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	Verify(ctx context.Context, in *VerifyRequest, opts ...grpc.CallOption) (*VerifyResponse, error)
+	// Progress streams what the plugin's running verifications are
+	// transferring (large downloads), until the host cancels it. Events are
+	// advisory: they never change a verdict, and may be dropped or merged.
+	Progress(ctx context.Context, in *ProgressRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ProgressEvent], error)
 }
 
 type verifierClient struct {
@@ -93,6 +100,25 @@ func (c *verifierClient) Verify(ctx context.Context, in *VerifyRequest, opts ...
 	return out, nil
 }
 
+func (c *verifierClient) Progress(ctx context.Context, in *ProgressRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ProgressEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Verifier_ServiceDesc.Streams[0], Verifier_Progress_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ProgressRequest, ProgressEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Verifier_ProgressClient = grpc.ServerStreamingClient[ProgressEvent]
+
 // VerifierServer is the server API for Verifier service.
 // All implementations must embed UnimplementedVerifierServer
 // for forward compatibility.
@@ -100,6 +126,10 @@ type VerifierServer interface {
 	Describe(context.Context, *DescribeRequest) (*DescribeResponse, error)
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	Verify(context.Context, *VerifyRequest) (*VerifyResponse, error)
+	// Progress streams what the plugin's running verifications are
+	// transferring (large downloads), until the host cancels it. Events are
+	// advisory: they never change a verdict, and may be dropped or merged.
+	Progress(*ProgressRequest, grpc.ServerStreamingServer[ProgressEvent]) error
 	mustEmbedUnimplementedVerifierServer()
 }
 
@@ -118,6 +148,9 @@ func (UnimplementedVerifierServer) Configure(context.Context, *ConfigureRequest)
 }
 func (UnimplementedVerifierServer) Verify(context.Context, *VerifyRequest) (*VerifyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Verify not implemented")
+}
+func (UnimplementedVerifierServer) Progress(*ProgressRequest, grpc.ServerStreamingServer[ProgressEvent]) error {
+	return status.Error(codes.Unimplemented, "method Progress not implemented")
 }
 func (UnimplementedVerifierServer) mustEmbedUnimplementedVerifierServer() {}
 func (UnimplementedVerifierServer) testEmbeddedByValue()                  {}
@@ -194,6 +227,17 @@ func _Verifier_Verify_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Verifier_Progress_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ProgressRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(VerifierServer).Progress(m, &grpc.GenericServerStream[ProgressRequest, ProgressEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Verifier_ProgressServer = grpc.ServerStreamingServer[ProgressEvent]
+
 // Verifier_ServiceDesc is the grpc.ServiceDesc for Verifier service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -214,6 +258,12 @@ var Verifier_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Verifier_Verify_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Progress",
+			Handler:       _Verifier_Progress_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "vmafx/plugin/v1/plugin.proto",
 }

@@ -1,0 +1,134 @@
+package progress
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
+)
+
+// clock is a settable time for the bar.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newTestBar(min int64) (*Bar, *strings.Builder, *clock) {
+	var out strings.Builder
+	c := &clock{t: time.Unix(1e9, 0)}
+	b := New(&out, min)
+	b.now = c.now
+	return b, &out, c
+}
+
+const mi = 1 << 20
+
+// lastLine is what the terminal shows after out: the text after the last
+// carriage return and erase.
+func lastLine(out string) string {
+	i := strings.LastIndex(out, "\r\x1b[K")
+	if i < 0 {
+		return out
+	}
+	return out[i+len("\r\x1b[K"):]
+}
+
+func TestBar(t *testing.T) {
+	tests := []struct {
+		name    string
+		reports []sdk.Progress
+		want    string // the line shown at the end; "" = nothing on screen
+	}{
+		{
+			name:    "one large download",
+			reports: []sdk.Progress{{Kind: "blob", Name: "lib", Label: "libvmaf.so", Done: 128 * mi, Total: 512 * mi}},
+			want:    "downloading libvmaf.so  25% [#####               ] 128.0 MiB / 512.0 MiB",
+		},
+		{
+			name:    "a small download is not shown",
+			reports: []sdk.Progress{{Kind: "blob", Name: "sig", Label: "x.sig", Done: 1, Total: 2 * mi}},
+			want:    "",
+		},
+		{
+			name: "unknown total, shown once large",
+			reports: []sdk.Progress{
+				{Kind: "blob", Name: "m", Label: "models.tar.gz", Done: 1 * mi, Total: -1},
+				{Kind: "blob", Name: "m", Label: "models.tar.gz", Done: 6 * mi, Total: -1},
+			},
+			want: "downloading models.tar.gz 6.0 MiB",
+		},
+		{
+			name: "several downloads are summed",
+			reports: []sdk.Progress{
+				{Kind: "blob", Name: "a", Label: "a.so", Done: 10 * mi, Total: 40 * mi},
+				{Kind: "blob", Name: "b", Label: "b.so", Done: 30 * mi, Total: 40 * mi},
+			},
+			want: "downloading 2 files  50% [##########          ] 40.0 MiB / 80.0 MiB  a.so, b.so",
+		},
+		{
+			name: "a completed download leaves the line",
+			reports: []sdk.Progress{
+				{Kind: "blob", Name: "a", Label: "a.bin", Done: 10 * mi, Total: 40 * mi},
+				{Kind: "blob", Name: "a", Label: "a.bin", Done: 40 * mi, Total: 40 * mi},
+			},
+			want: "",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, out, c := newTestBar(DefaultMinSize)
+			for _, r := range tc.reports {
+				c.t = c.t.Add(time.Second)
+				b.Update(r)
+			}
+			if got := lastLine(out.String()); got != tc.want {
+				t.Fatalf("line %q, want %q (all output %q)", got, tc.want, out.String())
+			}
+			b.Close()
+			if got := lastLine(out.String()); got != "" {
+				t.Fatalf("after Close the line is %q, want it erased", got)
+			}
+		})
+	}
+}
+
+func TestBarFinishAndRate(t *testing.T) {
+	b, out, c := newTestBar(DefaultMinSize)
+	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 5 * mi, Total: 50 * mi})
+	first := out.Len()
+	if first == 0 {
+		t.Fatal("nothing drawn")
+	}
+	// Within the redraw interval nothing is drawn again...
+	c.t = c.t.Add(redrawInterval / 2)
+	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 6 * mi, Total: 50 * mi})
+	if out.Len() != first {
+		t.Fatalf("redrawn within %v", redrawInterval)
+	}
+	// ...after it, the newest state is.
+	c.t = c.t.Add(redrawInterval)
+	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 7 * mi, Total: 50 * mi})
+	if !strings.Contains(lastLine(out.String()), "7.0 MiB / 50.0 MiB") {
+		t.Fatalf("line %q", lastLine(out.String()))
+	}
+	// A failed download never completes: Finish removes it and erases.
+	b.Finish("blob", "a")
+	if got := lastLine(out.String()); got != "" {
+		t.Fatalf("after Finish the line is %q", got)
+	}
+	// Nothing left: Close writes nothing more.
+	n := out.Len()
+	b.Close()
+	if out.Len() != n {
+		t.Fatal("Close wrote with nothing on screen")
+	}
+}
+
+func TestBarLineFitsTerminal(t *testing.T) {
+	b, out, _ := newTestBar(DefaultMinSize)
+	long := strings.Repeat("very-long-distribution-name-", 10) + ".whl"
+	b.Update(sdk.Progress{Kind: "pypi", Name: "p", Label: long, Done: 5 * mi, Total: 50 * mi})
+	if got := lastLine(out.String()); len([]rune(got)) > lineWidth {
+		t.Fatalf("line of %d runes: %q", len([]rune(got)), got)
+	}
+}
