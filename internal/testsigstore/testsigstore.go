@@ -47,9 +47,12 @@
 package testsigstore
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -59,6 +62,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
@@ -187,18 +191,74 @@ func (s *Sigstore) Attest(subject, issuer string, statementJSON []byte) ([]byte,
 // To verify it, use KeyTrustedMaterial to add the key to the trusted root,
 // and verify.WithKey() in the policy.
 func (s *Sigstore) SignBlobKey(data []byte) (bundleJSON, publicKeyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("testsigstore: generating key: %w", err)
+	return s.SignBlobWithKey(data, protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256)
+}
+
+// newKey generates a key for alg and says how it signs a digest: the hash
+// and the options to pass to Sign.
+func newKey(alg protocommon.PublicKeyDetails) (signer crypto.Signer, hash crypto.Hash, signOpts crypto.SignerOpts, err error) {
+	switch alg {
+	case protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:
+		signer, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		hash = crypto.SHA256
+	case protocommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
+		signer, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		hash = crypto.SHA384
+	case protocommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
+		signer, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+		hash = crypto.SHA512
+	case protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256,
+		protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256,
+		protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256:
+		bits := map[protocommon.PublicKeyDetails]int{
+			protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256: 2048,
+			protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256: 3072,
+			protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256: 4096,
+		}[alg]
+		signer, err = rsa.GenerateKey(rand.Reader, bits)
+		hash = crypto.SHA256
+	case protocommon.PublicKeyDetails_PKIX_ED25519_PH:
+		_, signer, err = ed25519.GenerateKey(rand.Reader)
+		hash = crypto.SHA512
+		signOpts = &ed25519.Options{Hash: crypto.SHA512}
+	case protocommon.PublicKeyDetails_PKIX_ED25519:
+		// Pure Ed25519 signs whole messages: for DSSE envelopes only.
+		_, signer, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		return nil, 0, nil, fmt.Errorf("testsigstore: no key of algorithm %s here", alg)
 	}
-	der, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("testsigstore: generating %s key: %w", alg, err)
+	}
+	if signOpts == nil {
+		signOpts = hash
+	}
+	return signer, hash, signOpts, nil
+}
+
+// AttestWithKey signs an in-toto statement as a DSSE envelope with a fresh
+// key of the given algorithm (for Ed25519, pure Ed25519 over the envelope's
+// PAE bytes, as DSSE specifies) and returns a v0.3 bundle with an RFC 3161
+// timestamp and no transparency-log entry, and the key's PEM. Verify it
+// with the key and insecure_ignore_tlog.
+func (s *Sigstore) AttestWithKey(statementJSON []byte, alg protocommon.PublicKeyDetails) (bundleJSON, publicKeyPEM []byte, err error) {
+	signer, hash, signOpts, err := newKey(alg)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(signer.Public())
 	if err != nil {
 		return nil, nil, fmt.Errorf("testsigstore: marshalling public key: %w", err)
 	}
 	publicKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-
-	digest := sha256.Sum256(data)
-	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
+	pae := dsse.PAE(InTotoPayloadType, statementJSON)
+	msg, opts := pae, crypto.SignerOpts(crypto.Hash(0))
+	if alg != protocommon.PublicKeyDetails_PKIX_ED25519 {
+		h := hash.New()
+		h.Write(pae)
+		msg, opts = h.Sum(nil), signOpts
+	}
+	sig, err := signer.Sign(rand.Reader, msg, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("testsigstore: signing: %w", err)
 	}
@@ -206,7 +266,68 @@ func (s *Sigstore) SignBlobKey(data []byte) (bundleJSON, publicKeyPEM []byte, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("testsigstore: timestamping: %w", err)
 	}
-	body, err := hashedRekordBody(digest[:], sig, publicKeyPEM)
+	pb := &protobundle.Bundle{
+		MediaType: BundleMediaType,
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_PublicKey{
+				PublicKey: &protocommon.PublicKeyIdentifier{Hint: keyHintDER(der)},
+			},
+			TimestampVerificationData: timestampData([][]byte{tsr}),
+		},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+			Payload: statementJSON, PayloadType: InTotoPayloadType, Signatures: []*protodsse.Signature{{Sig: sig}},
+		}},
+	}
+	bundleJSON, err = marshalBundle(pb)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bundleJSON, publicKeyPEM, nil
+}
+
+// digestNames are a hash's names in hashedrekord entries and in bundles.
+var digestNames = map[crypto.Hash]struct {
+	rekor string
+	proto protocommon.HashAlgorithm
+}{
+	crypto.SHA256: {"sha256", protocommon.HashAlgorithm_SHA2_256},
+	crypto.SHA384: {"sha384", protocommon.HashAlgorithm_SHA2_384},
+	crypto.SHA512: {"sha512", protocommon.HashAlgorithm_SHA2_512},
+}
+
+// SignBlobWithKey is SignBlobKey with a fresh key of the given algorithm:
+// ECDSA P-256/P-384/P-521 over SHA-256/384/512, RSA PKCS#1 v1.5 (2048,
+// 3072, 4096 bits) over SHA-256, or Ed25519ph over SHA-512 (how Sigstore
+// signs message digests with Ed25519 keys; pure Ed25519 cannot sign a
+// digest). The bundle's message digest and its hashedrekord entry use the
+// algorithm's hash.
+func (s *Sigstore) SignBlobWithKey(data []byte, alg protocommon.PublicKeyDetails) (bundleJSON, publicKeyPEM []byte, err error) {
+	signer, hash, signOpts, err := newKey(alg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hash == 0 {
+		return nil, nil, fmt.Errorf("testsigstore: %s signs whole messages, not digests", alg)
+	}
+	der, err := x509.MarshalPKIXPublicKey(signer.Public())
+	if err != nil {
+		return nil, nil, fmt.Errorf("testsigstore: marshalling public key: %w", err)
+	}
+	publicKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+
+	h := hash.New()
+	h.Write(data)
+	digest := h.Sum(nil)
+	sig, err := signer.Sign(rand.Reader, digest, signOpts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("testsigstore: signing: %w", err)
+	}
+	names := digestNames[hash]
+	tsr, err := s.vs.TimestampResponse(sig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("testsigstore: timestamping: %w", err)
+	}
+	body, err := hashedRekordBody(names.rekor, digest, sig, publicKeyPEM)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,11 +347,8 @@ func (s *Sigstore) SignBlobKey(data []byte) (bundleJSON, publicKeyPEM []byte, er
 		},
 		Content: &protobundle.Bundle_MessageSignature{
 			MessageSignature: &protocommon.MessageSignature{
-				MessageDigest: &protocommon.HashOutput{
-					Algorithm: protocommon.HashAlgorithm_SHA2_256,
-					Digest:    digest[:],
-				},
-				Signature: sig,
+				MessageDigest: &protocommon.HashOutput{Algorithm: names.proto, Digest: digest},
+				Signature:     sig,
 			},
 		},
 	}

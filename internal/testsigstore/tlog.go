@@ -81,7 +81,7 @@ func (s *Sigstore) logEntry(body []byte, integratedTime int64) (*protorekor.Tran
 // hashedRekordBody builds the canonical JSON body of a Rekor hashedrekord
 // v0.0.1 entry for a SHA-256 digest, signature and PEM public key. Field
 // order is lexicographic at every level, matching Rekor's canonical form.
-func hashedRekordBody(digest, sig, publicKeyPEM []byte) ([]byte, error) {
+func hashedRekordBody(hashAlg string, digest, sig, publicKeyPEM []byte) ([]byte, error) {
 	type content struct {
 		Content []byte `json:"content"` // base64 by encoding/json
 	}
@@ -109,7 +109,7 @@ func hashedRekordBody(digest, sig, publicKeyPEM []byte) ([]byte, error) {
 		APIVersion: "0.0.1",
 		Kind:       "hashedrekord",
 		Spec: spec{
-			Data:      dataObj{Hash: hashObj{Algorithm: "sha256", Value: hex.EncodeToString(digest)}},
+			Data:      dataObj{Hash: hashObj{Algorithm: hashAlg, Value: hex.EncodeToString(digest)}},
 			Signature: signatureObj{Content: sig, PublicKey: content{Content: publicKeyPEM}},
 		},
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 )
 
 // Material is a loaded trust root: a Sigstore trusted root, public keys, or
@@ -29,9 +30,14 @@ type Material struct {
 
 // PublicKey is a trusted signing key.
 type PublicKey struct {
-	ID       string // hex sha256 of the DER SubjectPublicKeyInfo
-	Key      crypto.PublicKey
-	verifier signature.Verifier
+	ID  string // hex sha256 of the DER SubjectPublicKeyInfo
+	Key crypto.PublicKey
+	// digestVerifier checks message signatures, which sign a digest:
+	// Ed25519 keys sign those as Ed25519ph (SHA-512 prehash), as Sigstore's
+	// clients and Rekor do. envelopeVerifier checks DSSE signatures, which
+	// sign the envelope's bytes: pure Ed25519. Other keys use one verifier
+	// for both.
+	digestVerifier, envelopeVerifier signature.Verifier
 }
 
 // MaxTrustedRootSize bounds a trusted_root.json read from anywhere.
@@ -79,12 +85,16 @@ func ParsePublicKey(pemBytes []byte) (PublicKey, error) {
 	if err != nil {
 		return PublicKey{}, fmt.Errorf("parsing public key: %w", err)
 	}
-	v, err := signature.LoadDefaultVerifier(key)
+	dv, err := signature.LoadDefaultVerifier(key, options.WithED25519ph())
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("unsupported public key: %w", err)
+	}
+	ev, err := signature.LoadDefaultVerifier(key)
 	if err != nil {
 		return PublicKey{}, fmt.Errorf("unsupported public key: %w", err)
 	}
 	sum := sha256.Sum256(block.Bytes)
-	return PublicKey{ID: hex.EncodeToString(sum[:]), Key: key, verifier: v}, nil
+	return PublicKey{ID: hex.EncodeToString(sum[:]), Key: key, digestVerifier: dv, envelopeVerifier: ev}, nil
 }
 
 // HasTransparencyLogs reports whether the root lists Rekor logs.
@@ -105,14 +115,19 @@ func (m *Material) HasTimestampAuthorities() bool {
 
 // trustedMaterial returns what sigstore-go verifies against: the trusted
 // root (for its CAs, logs and TSAs) and, when key is set, that one key,
-// whatever key hint a bundle carries (hints are attacker-controlled).
-func (m *Material) trustedMaterial(key *PublicKey) root.TrustedMaterial {
+// whatever key hint a bundle carries (hints are attacker-controlled), as the
+// verifier of a DSSE envelope or of a message digest.
+func (m *Material) trustedMaterial(key *PublicKey, envelope bool) root.TrustedMaterial {
 	var coll root.TrustedMaterialCollection
 	if m.TrustedRoot != nil {
 		coll = append(coll, m.TrustedRoot)
 	}
 	if key != nil {
-		ek := root.NewExpiringKey(key.verifier, time.Time{}, time.Time{})
+		v := key.digestVerifier
+		if envelope {
+			v = key.envelopeVerifier
+		}
+		ek := root.NewExpiringKey(v, time.Time{}, time.Time{})
 		coll = append(coll, root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
 			return ek, nil
 		}))

@@ -1,12 +1,14 @@
 package trust
 
 import (
+	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/verify"
@@ -163,6 +165,10 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 		}
 		var errs []error
 		for i := range m.Keys {
+			if err := ed25519DigestCheck(m.Keys[i], b); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			out, err := verifyOnce(m, b, digest, c, &m.Keys[i], false)
 			if err == nil {
 				out.Signer = &Signer{KeyID: m.Keys[i].ID}
@@ -192,6 +198,32 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 	return verifyOnce(m, b, digest, c, nil, true)
 }
 
+// ed25519DigestCheck explains the one message signature an Ed25519 key
+// cannot verify: Sigstore signs digests with Ed25519 keys as Ed25519ph over
+// SHA-512; a pure Ed25519 signature covers the whole file, which cannot be
+// checked from its digest.
+func ed25519DigestCheck(k PublicKey, b *bundle.Bundle) error {
+	if _, ok := k.Key.(ed25519.PublicKey); !ok {
+		return nil
+	}
+	ms := b.GetMessageSignature()
+	if ms == nil {
+		return nil
+	}
+	if alg := ms.GetMessageDigest().GetAlgorithm(); alg != protocommon.HashAlgorithm_SHA2_512 {
+		return fmt.Errorf("key %s is an Ed25519 key, which signs message digests as Ed25519ph over SHA-512, but this bundle signs a %s digest (a pure Ed25519 signature of a whole file cannot be checked from its digest; sign with Ed25519ph, ECDSA or RSA)",
+			shortID(k.ID), digestAlgorithmName(alg.String()))
+	}
+	return nil
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
 func verifyOnce(m *Material, b *bundle.Bundle, digest []byte, c BundleCheck, key *PublicKey, isCert bool) (*Outcome, error) {
 	if c.Requirements.RequireInclusionProof {
 		entries, err := b.TlogEntries()
@@ -208,7 +240,7 @@ func verifyOnce(m *Material, b *bundle.Bundle, digest []byte, c BundleCheck, key
 	if err != nil {
 		return nil, err
 	}
-	tm := m.trustedMaterial(key)
+	tm := m.trustedMaterial(key, b.GetDsseEnvelope() != nil)
 	if isCert {
 		vc, err := b.VerificationContent()
 		if err != nil {
