@@ -57,9 +57,12 @@ func setup(m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
+// goBuild builds pkg as the Makefile's build target does: static, without
+// urfave/cli's docs generator.
 func goBuild(out, pkg string) ([]byte, error) {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", out, pkg)
 	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	return cmd.CombinedOutput()
 }
 
