@@ -42,11 +42,12 @@ type ProgressSink interface {
 const DefaultTimeout = 5 * time.Minute
 
 // DefaultJobs is how many artifacts a run verifies at once unless told
-// otherwise: two per core, because each artifact alternates between the
-// plugin's work (reading, hashing, fetching) and the host's verification of
-// its evidence, and one per core leaves a core idle while the other side
-// works.
-func DefaultJobs() int { return 2 * runtime.NumCPU() }
+// otherwise: four per core. Each artifact alternates between the plugin's
+// work (reading, hashing, fetching), a round trip, and the host's
+// verification of its evidence; with fewer in flight, cores sit idle
+// between the steps (50 one-MiB blobs on 2 cores: 136 ms with 2 jobs,
+// 102 ms with 4, 92-100 ms with 8 to 32).
+func DefaultJobs() int { return 4 * runtime.NumCPU() }
 
 // Result is the final verdict on one artifact (or one part of it).
 type Result struct {
