@@ -29,6 +29,55 @@ func withMediaType(t *testing.T, bundleJSON []byte, mediaType string) []byte {
 	return out
 }
 
+// editBundle returns the bundle JSON after f changed it.
+func editBundle(t *testing.T, bundleJSON []byte, f func(doc map[string]any)) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(bundleJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	f(doc)
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func firstEntry(doc map[string]any) map[string]any {
+	return doc["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
+}
+
+// withoutEntryField drops a field of the first log entry and, unless
+// mediaType is "", sets the media type.
+func withoutEntryField(t *testing.T, bundleJSON []byte, field, mediaType string) []byte {
+	t.Helper()
+	return editBundle(t, bundleJSON, func(doc map[string]any) {
+		delete(firstEntry(doc), field)
+		if mediaType != "" {
+			doc["mediaType"] = mediaType
+		}
+	})
+}
+
+// withEntryBody replaces the first log entry's canonicalized body (base64).
+func withEntryBody(t *testing.T, bundleJSON []byte, body string) []byte {
+	t.Helper()
+	return editBundle(t, bundleJSON, func(doc map[string]any) { firstEntry(doc)["canonicalizedBody"] = body })
+}
+
+// withCertificateChain turns the bundle's certificate into a one-certificate
+// chain, which v0.3 bundles may not carry.
+func withCertificateChain(t *testing.T, bundleJSON []byte) []byte {
+	t.Helper()
+	return editBundle(t, bundleJSON, func(doc map[string]any) {
+		vm := doc["verificationMaterial"].(map[string]any)
+		cert := vm["certificate"]
+		delete(vm, "certificate")
+		vm["x509CertificateChain"] = map[string]any{"certificates": []any{cert}}
+	})
+}
+
 func TestParseBundle(t *testing.T) {
 	e := testEnv(t)
 	// A syntactically valid bundle padded with spaces past the limit.
@@ -55,6 +104,15 @@ func TestParseBundle(t *testing.T) {
 		{name: "unknown media type", data: withMediaType(t, e.blobBundle, "application/vnd.example.bundle+json"), wantErr: "invalid bundle"},
 		{name: "future bundle version", data: withMediaType(t, e.blobBundle, "application/vnd.dev.sigstore.bundle.v9.9+json"), wantErr: "invalid bundle"},
 		{name: "media type missing", data: withMediaType(t, e.blobBundle, ""), wantErr: "invalid bundle"},
+		// The rules on log entries (applied after NewBundle validated the rest).
+		{name: "v0.3 entry with a promise but no proof", data: withoutEntryField(t, e.blobBundle, "inclusionProof", ""), wantErr: "inclusion proof missing"},
+		{name: "v0.2 entry with a promise but no proof", data: withoutEntryField(t, e.blobBundle, "inclusionProof", "application/vnd.dev.sigstore.bundle+json;version=0.2"), wantErr: "inclusion proof missing"},
+		{name: "v0.1 entry with a proof but no promise", data: withoutEntryField(t, e.blobBundle, "inclusionPromise", "application/vnd.dev.sigstore.bundle+json;version=0.1"), wantErr: "inclusion promises missing"},
+		{name: "v0.1 entry with a promise but no proof", data: withoutEntryField(t, e.blobBundle, "inclusionProof", "application/vnd.dev.sigstore.bundle+json;version=0.1"), wantMediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1"},
+		{name: "v0.3 entry with a proof but no promise", data: withoutEntryField(t, e.blobBundle, "inclusionPromise", ""), wantMediaType: testsigstore.BundleMediaType},
+		{name: "entry that is not a Rekor entry", data: withEntryBody(t, e.blobBundle, "bm90IGFuIGVudHJ5"), wantErr: "invalid bundle"},
+		// And NewBundle's own rules still hold.
+		{name: "v0.3 with a certificate chain", data: withCertificateChain(t, e.blobBundle), wantErr: "X.509 certificate chain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

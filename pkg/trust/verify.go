@@ -9,8 +9,10 @@ import (
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/encoding/protojson"
 )
@@ -117,8 +119,29 @@ type Outcome struct {
 	TimeSources   []string
 }
 
-// ParseBundle parses Sigstore bundle JSON (v0.1 to v0.3), bounded in size.
+// ParseBundle parses Sigstore bundle JSON (v0.1 to v0.3), bounded in size,
+// and validates it as sigstore-go's bundle.NewBundle does.
 func ParseBundle(data []byte) (*bundle.Bundle, error) {
+	b, err := parseBundle(data)
+	if err != nil {
+		return nil, err
+	}
+	return b.Bundle, nil
+}
+
+// parsedBundle is a validated bundle whose transparency-log entries were
+// parsed once. sigstore-go parses them on every TlogEntries call — a
+// go-openapi JSON decode and a signature check per entry, the largest
+// single cost of reading a bundle — and NewBundle's validation and the
+// verification each call it.
+type parsedBundle struct {
+	*bundle.Bundle
+	entries []*tlog.Entry
+}
+
+func (b *parsedBundle) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
+
+func parseBundle(data []byte) (*parsedBundle, error) {
 	if len(data) > MaxBundleSize {
 		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
 	}
@@ -129,11 +152,36 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &pb); err != nil {
 		return nil, fmt.Errorf("bundle is not valid Sigstore bundle JSON: %w", err)
 	}
+	// NewBundle validates everything but the entries without them; they are
+	// then parsed once, and the two rules NewBundle applies to them are
+	// applied here.
+	var entries []*protorekor.TransparencyLogEntry
+	if vm := pb.GetVerificationMaterial(); vm != nil {
+		entries, vm.TlogEntries = vm.TlogEntries, nil
+	}
 	b, err := bundle.NewBundle(&pb)
+	if vm := pb.GetVerificationMaterial(); vm != nil {
+		vm.TlogEntries = entries
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid bundle: %w", err)
 	}
-	return b, nil
+	parsed, err := b.TlogEntries()
+	if err != nil {
+		return nil, fmt.Errorf("invalid bundle: %w", err)
+	}
+	version, err := b.Version()
+	if err != nil {
+		return nil, fmt.Errorf("invalid bundle: %w", err)
+	}
+	switch {
+	case len(parsed) == 0:
+	case version == "v0.1" && !b.HasInclusionPromise():
+		return nil, errors.New("invalid bundle: inclusion promises missing in bundle (required for bundle v0.1)")
+	case version != "v0.1" && !b.HasInclusionProof():
+		return nil, errors.New("invalid bundle: inclusion proof missing in bundle (required for bundle v0.2)")
+	}
+	return &parsedBundle{Bundle: b, entries: parsed}, nil
 }
 
 // VerifyBundle verifies a Sigstore bundle against the material: signature,
@@ -147,7 +195,7 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := ParseBundle(c.Bundle)
+	b, err := parseBundle(c.Bundle)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +213,7 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 		}
 		var errs []error
 		for i := range m.Keys {
-			if err := ed25519DigestCheck(m.Keys[i], b); err != nil {
+			if err := ed25519DigestCheck(m.Keys[i], b.Bundle); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -224,7 +272,7 @@ func shortID(id string) string {
 	return id
 }
 
-func verifyOnce(m *Material, b *bundle.Bundle, digest []byte, c BundleCheck, key *PublicKey, isCert bool) (*Outcome, error) {
+func verifyOnce(m *Material, b *parsedBundle, digest []byte, c BundleCheck, key *PublicKey, isCert bool) (*Outcome, error) {
 	if c.Requirements.RequireInclusionProof {
 		entries, err := b.TlogEntries()
 		if err != nil {
