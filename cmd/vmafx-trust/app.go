@@ -21,6 +21,7 @@ import (
 	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/internal/progress"
 	"github.com/vmafx/vmafx-trust/internal/report"
+	"github.com/vmafx/vmafx-trust/internal/termtext"
 	"github.com/vmafx/vmafx-trust/internal/trustroot"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
@@ -174,7 +175,7 @@ func startPlugins(ctx context.Context, kinds []string) (*session, error) {
 	// report it and go on with the others (a block of a kind nobody serves
 	// is then a policy error, right after this message).
 	for _, e := range errs {
-		fmt.Fprintln(os.Stderr, "vmafx-trust: error:", e)
+		fmt.Fprintln(os.Stderr, "vmafx-trust: error:", termtext.CleanLines(e.Error()))
 	}
 	if len(set.Plugins) == 0 && kinds == nil {
 		s.Close()
@@ -257,7 +258,7 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 		errs = append(errs, s.plugins.Merge(more)...)
 		s.launchErrs = append(s.launchErrs, errs...)
 		for _, e := range errs {
-			fmt.Fprintln(os.Stderr, "vmafx-trust: error:", e)
+			fmt.Fprintln(os.Stderr, "vmafx-trust: error:", termtext.CleanLines(e.Error()))
 		}
 	}
 	return pol, s, nil

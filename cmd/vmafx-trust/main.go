@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/vmafx/vmafx-trust/internal/report"
+	"github.com/vmafx/vmafx-trust/internal/termtext"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/plugins/blob"
 	"github.com/vmafx/vmafx-trust/plugins/image"
@@ -77,11 +78,11 @@ func run(args []string) int {
 	var ec *exitError
 	if errors.As(err, &ec) {
 		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(os.Stderr, "vmafx-trust:", msg)
+			fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(msg))
 		}
 		return ec.ExitCode()
 	}
-	fmt.Fprintln(os.Stderr, "vmafx-trust:", err)
+	fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(err.Error()))
 	return report.ExitUsage
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmafx/vmafx-trust/internal/termtext"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
@@ -21,6 +22,10 @@ const redrawInterval = 100 * time.Millisecond
 
 // lineWidth bounds the line so it never wraps on an 80-column terminal.
 const lineWidth = 79
+
+// maxTransfers bounds what the bar tracks: a plugin reporting ever new
+// labels cannot grow the host's memory. Further transfers are not shown.
+const maxTransfers = 256
 
 // Bar is a host.ProgressSink that draws on w, which should be a terminal.
 // Call Close when the run is over: it erases the line.
@@ -51,6 +56,9 @@ func New(w io.Writer, minSize int64) *Bar {
 func (b *Bar) Update(p sdk.Progress) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	// Labels come from plugins and artifacts (a URL's file name): they
+	// reach the terminal only without control characters.
+	p.Label = termtext.Clean(p.Label)
 	k := key{p.Kind, p.Name, p.Label}
 	if p.Total >= 0 && p.Done >= p.Total {
 		b.remove(k)
@@ -58,6 +66,9 @@ func (b *Bar) Update(p sdk.Progress) {
 		return
 	}
 	if _, ok := b.transfers[k]; !ok {
+		if len(b.order) >= maxTransfers {
+			return
+		}
 		b.order = append(b.order, k)
 	}
 	b.transfers[k] = &p

@@ -132,3 +132,23 @@ func TestBarLineFitsTerminal(t *testing.T) {
 		t.Fatalf("line of %d runes: %q", len([]rune(got)), got)
 	}
 }
+
+func TestBarHostileReports(t *testing.T) {
+	b, out, c := newTestBar(DefaultMinSize)
+	// A label with control sequences is shown escaped.
+	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "x\x1b[2J\x1b[H.bin", Done: 5 * mi, Total: 50 * mi})
+	if got := lastLine(out.String()); strings.Contains(got, "\x1b") || !strings.Contains(got, `x\x1b[2J\x1b[H.bin`) {
+		t.Fatalf("line %q", got)
+	}
+	// Endless new labels do not grow the bar beyond maxTransfers.
+	for i := range 10 * maxTransfers {
+		c.t = c.t.Add(time.Millisecond)
+		b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: strings.Repeat("l", i%50) + string(rune('a'+i%26)) + time.Duration(i).String(), Done: 1, Total: 50 * mi})
+	}
+	b.mu.Lock()
+	n, m := len(b.order), len(b.transfers)
+	b.mu.Unlock()
+	if n > maxTransfers || m > maxTransfers {
+		t.Fatalf("tracking %d/%d transfers, want at most %d", n, m, maxTransfers)
+	}
+}

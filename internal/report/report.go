@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vmafx/vmafx-trust/internal/host"
+	"github.com/vmafx/vmafx-trust/internal/termtext"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
@@ -88,7 +89,10 @@ type TextOptions struct {
 	Verbose bool // every check of every artifact
 }
 
-// Text writes a table: artifact, kind, status, signer, reason.
+// Text writes a table: artifact, kind, status, signer, reason. Every string
+// that came from a plugin or an artifact is printed through termtext.Clean:
+// a certificate subject or a registry's message must not be able to move the
+// cursor or recolour a verdict.
 func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ARTIFACT\tKIND\tSTATUS\tSIGNER\tREASON")
@@ -97,7 +101,8 @@ func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
 		if r.Part != "" {
 			name += " [" + r.Part + "]"
 		}
-		signer := r.Signer
+		name = termtext.Clean(name)
+		signer := termtext.Clean(r.Signer)
 		if signer == "" {
 			signer = "-"
 		}
@@ -105,27 +110,27 @@ func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
 		if reason == "" {
 			reason = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, r.Kind, status(r.Status, opts.Color), signer, reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, termtext.Clean(r.Kind), status(r.Status, opts.Color), signer, reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, r := range results {
 		for _, warn := range r.Warnings {
-			fmt.Fprintf(w, "warning: %s: %s\n", r.ID(), warn)
+			fmt.Fprintf(w, "warning: %s: %s\n", termtext.Clean(r.ID()), termtext.Clean(warn))
 		}
 		if !opts.Verbose && r.Status == sdk.StatusPass {
 			continue
 		}
 		if opts.Verbose || r.Status != sdk.StatusPass {
-			fmt.Fprintf(w, "\n%s (%s):\n", r.ID(), r.Status)
+			fmt.Fprintf(w, "\n%s (%s):\n", termtext.Clean(r.ID()), r.Status)
 			for _, c := range r.Checks {
 				mark := "ok  "
 				if !c.OK {
 					mark = "FAIL"
 				}
-				lines := strings.Split(strings.TrimRight(c.Detail, "\n"), "\n")
-				fmt.Fprintf(w, "  %s %-18s %s\n", mark, c.Name, strings.TrimSpace(lines[0]))
+				lines := strings.Split(termtext.CleanLines(strings.TrimRight(c.Detail, "\n")), "\n")
+				fmt.Fprintf(w, "  %s %-18s %s\n", mark, termtext.Clean(c.Name), strings.TrimSpace(lines[0]))
 				// Multi-line details (criteria vs certificate) keep their shape.
 				for _, l := range lines[1:] {
 					fmt.Fprintf(w, "  %s %-18s %s\n", "    ", "", l)
@@ -151,5 +156,5 @@ func status(s sdk.Status, color bool) string {
 }
 
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return termtext.Clean(strings.Join(strings.Fields(s), " "))
 }

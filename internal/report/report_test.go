@@ -326,3 +326,36 @@ func TestTextRowsInOrder(t *testing.T) {
 		t.Errorf("checks of the failing artifact out of order:\n%s", out)
 	}
 }
+
+// TestTextNeutralisesControlSequences: text from artifacts and plugins (a
+// certificate subject, a reason, a check's detail, a warning) cannot reach
+// the terminal as control sequences: a failing artifact cannot repaint its
+// row as a pass.
+func TestTextNeutralisesControlSequences(t *testing.T) {
+	r := res("libvmaf", sdk.StatusFail)
+	r.Signer = "https://github.com/evil/\u202enuR\u202c"
+	r.Reason = "bad signature\r\x1b[2K\x1b[32mPASS\x1b[0m"
+	r.Checks = []sdk.Check{{Name: "sig\x1b[8m", OK: false, Detail: "expected x\nfound \x1b]0;pwned\x07y"}}
+	r.Warnings = []string{"careful \x1b[1A"}
+	for _, color := range []bool{false, true} {
+		var out bytes.Buffer
+		if err := report.Text(&out, []*host.Result{r}, report.TextOptions{Color: color, Verbose: true}); err != nil {
+			t.Fatal(err)
+		}
+		text := out.String()
+		if color {
+			// Only the verdict's own colour codes remain.
+			text = strings.ReplaceAll(strings.ReplaceAll(text, "\x1b[31mFAIL\x1b[0m", "FAIL"), "\x1b[0m", "")
+		}
+		for _, bad := range []string{"\x1b", "\r", "\a", "\u202e"} {
+			if strings.Contains(text, bad) {
+				t.Fatalf("color=%v: output carries %q:\n%s", color, bad, out.String())
+			}
+		}
+		for _, want := range []string{`\x1b[32mPASS`, `\u202enuR`, "found \\x1b]0;pwned\\x07y"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("color=%v: output lacks the escaped %q:\n%s", color, want, text)
+			}
+		}
+	}
+}
