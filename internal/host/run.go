@@ -96,8 +96,10 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 		timeout = DefaultTimeout
 	}
 	results := make([][]*Result, len(pol.Artifacts))
+	var gate *progressGate
 	if opts.Progress != nil {
-		stop := watchProgress(ctx, plugins, opts.Progress)
+		gate = &progressGate{sink: opts.Progress, running: map[[2]string]bool{}}
+		stop := watchProgress(ctx, plugins, gate)
 		defer stop()
 	}
 	// A pool of workers takes artifacts in policy order.
@@ -109,10 +111,9 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 			defer wg.Done()
 			for i := range next {
 				a := pol.Artifacts[i]
+				gate.start(a.Kind, a.Name)
 				results[i] = runOne(ctx, pol, a, plugins, roots, opts, timeout)
-				if opts.Progress != nil {
-					opts.Progress.Finish(a.Kind, a.Name)
-				}
+				gate.finish(a.Kind, a.Name)
 			}
 		}()
 	}
@@ -128,17 +129,57 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 	return out
 }
 
-// watchProgress opens every plugin's progress stream into sink and returns
-// the function that closes them. Progress is advisory: a plugin without it,
-// or a stream that fails, only means no progress is shown.
-func watchProgress(ctx context.Context, plugins *Set, sink ProgressSink) (stop func()) {
+// progressGate passes on only the reports of artifacts being verified: a
+// plugin cannot fill the display with artifacts that do not exist, and a
+// report that arrives after its artifact finished is dropped. A nil gate
+// does nothing.
+type progressGate struct {
+	sink    ProgressSink
+	mu      sync.Mutex
+	running map[[2]string]bool
+}
+
+func (g *progressGate) start(kind, name string) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	g.running[[2]string{kind, name}] = true
+	g.mu.Unlock()
+}
+
+func (g *progressGate) finish(kind, name string) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	delete(g.running, [2]string{kind, name})
+	g.mu.Unlock()
+	g.sink.Finish(kind, name)
+}
+
+func (g *progressGate) update(p sdk.Progress) {
+	g.mu.Lock()
+	ok := g.running[[2]string{p.Kind, p.Name}]
+	g.mu.Unlock()
+	if ok {
+		g.sink.Update(p)
+	}
+}
+
+// watchProgress opens every plugin's progress stream into the gate and
+// returns the function that closes them. Progress is advisory: a plugin
+// without it, a stream that fails, or a report the display cannot take
+// (recovered) only means less progress is shown.
+func watchProgress(ctx context.Context, plugins *Set, gate *progressGate) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, p := range plugins.Plugins {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = p.rpc.Progress(ctx, sink.Update)
+			defer func() { _ = recover() }()
+			_ = p.rpc.Progress(ctx, gate.update)
 		}()
 	}
 	return func() {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vmafx/vmafx-trust/internal/termtext"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
@@ -26,6 +27,10 @@ const lineWidth = 79
 // maxTransfers bounds what the bar tracks: a plugin reporting ever new
 // labels cannot grow the host's memory. Further transfers are not shown.
 const maxTransfers = 256
+
+// maxLabel bounds a label (in bytes, before cleaning): the line shows far
+// less, and a plugin may send anything.
+const maxLabel = 256
 
 // Bar is a host.ProgressSink that draws on w, which should be a terminal.
 // Call Close when the run is over: it erases the line.
@@ -56,10 +61,17 @@ func New(w io.Writer, minSize int64) *Bar {
 func (b *Bar) Update(p sdk.Progress) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	// Labels come from plugins and artifacts (a URL's file name): they
-	// reach the terminal only without control characters.
-	p.Label = termtext.Clean(p.Label)
-	k := key{p.Kind, p.Name, p.Label}
+	// Reports come from plugins: figures that make no sense are dropped,
+	// and labels (a URL's file name, say) are cut short and reach the
+	// terminal only without control characters.
+	if p.Done < 0 || p.Total < -1 {
+		return
+	}
+	if p.Total >= 0 {
+		p.Done = min(p.Done, p.Total)
+	}
+	p.Label = termtext.Clean(truncate(p.Label, maxLabel))
+	k := key{truncate(p.Kind, maxLabel), truncate(p.Name, maxLabel), p.Label}
 	if p.Total >= 0 && p.Done >= p.Total {
 		b.remove(k)
 		b.redraw(true)
@@ -136,15 +148,15 @@ func (b *Bar) line() string {
 	if len(shown) == 0 {
 		return ""
 	}
-	var done, total int64
+	var done, total float64
 	known := true
 	names := make([]string, 0, len(shown))
 	for _, p := range shown {
-		done += p.Done
+		done += float64(p.Done)
 		if p.Total < 0 {
 			known = false
 		}
-		total += p.Total
+		total += float64(p.Total)
 		names = append(names, p.Label)
 	}
 	what := names[0]
@@ -153,9 +165,12 @@ func (b *Bar) line() string {
 	}
 	var s string
 	if known && total > 0 {
-		pct := int(done * 100 / total)
+		// In floating point: sums of plugin-sent figures may be near the
+		// int64 limit.
+		frac := min(max(done/total, 0), 1)
+		pct := int(frac * 100)
 		const barWidth = 20
-		filled := int(done * barWidth / total)
+		filled := int(frac * barWidth)
 		s = fmt.Sprintf("downloading %s %3d%% [%s%s] %s / %s", what, pct,
 			strings.Repeat("#", filled), strings.Repeat(" ", barWidth-filled), mib(done), mib(total))
 	} else {
@@ -170,4 +185,15 @@ func (b *Bar) line() string {
 	return s
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+func mib(n float64) string { return fmt.Sprintf("%.1f MiB", n/(1<<20)) }
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,31 @@ func TestBarHostileReports(t *testing.T) {
 	if got := lastLine(out.String()); strings.Contains(got, "\x1b") || !strings.Contains(got, `x\x1b[2J\x1b[H.bin`) {
 		t.Fatalf("line %q", got)
 	}
+	// Figures that make no sense are dropped or clamped, never a panic.
+	for _, p := range []sdk.Progress{
+		{Kind: "blob", Name: "n", Label: "negative", Done: -(1 << 30), Total: 8 * mi},
+		{Kind: "blob", Name: "t", Label: "total", Done: 5 * mi, Total: -7},
+		{Kind: "blob", Name: "o", Label: "over", Done: 1 << 61, Total: math.MaxInt64},
+		{Kind: "blob", Name: "o2", Label: "over2", Done: math.MaxInt64, Total: math.MaxInt64 - 1},
+		{Kind: "blob", Name: "u", Label: "unknown", Done: math.MaxInt64, Total: -1},
+	} {
+		c.t = c.t.Add(time.Second)
+		b.Update(p)
+	}
+	if got := lastLine(out.String()); strings.Contains(got, "negative") || strings.Contains(got, "total") {
+		t.Fatalf("nonsense reports shown: %q", got)
+	}
+	// A label is cut short before it is stored.
+	b.Update(sdk.Progress{Kind: "blob", Name: "long", Label: strings.Repeat("\x01", 1<<20), Done: 5 * mi, Total: 50 * mi})
+	b.mu.Lock()
+	for k := range b.transfers {
+		if len(k.label) > 4*maxLabel {
+			t.Fatalf("label of %d bytes stored", len(k.label))
+		}
+	}
+	b.mu.Unlock()
+	b.Close()
+
 	// Endless new labels do not grow the bar beyond maxTransfers.
 	for i := range 10 * maxTransfers {
 		c.t = c.t.Add(time.Millisecond)

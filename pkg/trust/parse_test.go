@@ -109,6 +109,8 @@ func TestParseBundle(t *testing.T) {
 		{name: "v0.2 entry with a promise but no proof", data: withoutEntryField(t, e.blobBundle, "inclusionProof", "application/vnd.dev.sigstore.bundle+json;version=0.2"), wantErr: "inclusion proof missing"},
 		{name: "v0.1 entry with a proof but no promise", data: withoutEntryField(t, e.blobBundle, "inclusionPromise", "application/vnd.dev.sigstore.bundle+json;version=0.1"), wantErr: "inclusion promises missing"},
 		{name: "v0.1 entry with a promise but no proof", data: withoutEntryField(t, e.blobBundle, "inclusionProof", "application/vnd.dev.sigstore.bundle+json;version=0.1"), wantMediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1"},
+		{name: "v0.1.0 entry with a proof but no promise", data: withoutEntryField(t, e.blobBundle, "inclusionPromise", "application/vnd.dev.sigstore.bundle.v0.1.0+json"), wantErr: "inclusion promises missing"},
+		{name: "v0.1.0 entry with a promise but no proof", data: withoutEntryField(t, e.blobBundle, "inclusionProof", "application/vnd.dev.sigstore.bundle.v0.1.0+json"), wantMediaType: "application/vnd.dev.sigstore.bundle.v0.1.0+json"},
 		{name: "v0.3 entry with a proof but no promise", data: withoutEntryField(t, e.blobBundle, "inclusionPromise", ""), wantMediaType: testsigstore.BundleMediaType},
 		{name: "entry that is not a Rekor entry", data: withEntryBody(t, e.blobBundle, "bm90IGFuIGVudHJ5"), wantErr: "invalid bundle"},
 		// And NewBundle's own rules still hold.

@@ -31,15 +31,9 @@ type Claims struct {
 // trust is established only by VerifyBundle, which the host runs on every
 // piece of evidence.
 func PeekBundle(data []byte) (*Claims, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
-	}
-	if len(data) == 0 {
-		return nil, errors.New("bundle is empty")
-	}
-	var pb protobundle.Bundle
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &pb); err != nil {
-		return nil, fmt.Errorf("bundle is not valid Sigstore bundle JSON: %w", err)
+	pb, err := unmarshalBundle(data)
+	if err != nil {
+		return nil, err
 	}
 	c := &Claims{MediaType: pb.GetMediaType()}
 	switch content := pb.GetContent().(type) {
@@ -70,6 +64,22 @@ func (c *Claims) Statement() (*intoto.Statement, error) {
 		return nil, err
 	}
 	return &st, nil
+}
+
+// unmarshalBundle decodes bundle JSON into its protobuf, bounded in size;
+// unknown fields are ignored, as newer bundle versions may add some.
+func unmarshalBundle(data []byte) (*protobundle.Bundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
+	}
+	if len(data) == 0 {
+		return nil, errors.New("bundle is empty")
+	}
+	var pb protobundle.Bundle
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &pb); err != nil {
+		return nil, fmt.Errorf("bundle is not valid Sigstore bundle JSON: %w", err)
+	}
+	return &pb, nil
 }
 
 // digestAlgorithmName maps protobuf-specs' HashAlgorithm names to the

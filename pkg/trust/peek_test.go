@@ -2,7 +2,6 @@ package trust_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -56,16 +55,7 @@ func TestPeekBundle(t *testing.T) {
 	// mutate rewrites the attestation bundle's JSON.
 	mutate := func(t *testing.T, f func(m map[string]any)) []byte {
 		t.Helper()
-		var m map[string]any
-		if err := json.Unmarshal(e.attestBundle, &m); err != nil {
-			t.Fatal(err)
-		}
-		f(m)
-		out, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return editBundle(t, e.attestBundle, f)
 	}
 
 	t.Run("DSSE payload that is not an in-toto statement", func(t *testing.T) {

@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"strings"
 
-	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"github.com/sigstore/sigstore-go/pkg/verify"
-	"google.golang.org/protobuf/encoding/protojson"
+	"golang.org/x/mod/semver"
 )
 
 // MaxBundleSize bounds a Sigstore bundle accepted for verification.
@@ -142,15 +141,9 @@ type parsedBundle struct {
 func (b *parsedBundle) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
 
 func parseBundle(data []byte) (*parsedBundle, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
-	}
-	if len(data) == 0 {
-		return nil, errors.New("bundle is empty")
-	}
-	var pb protobundle.Bundle
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &pb); err != nil {
-		return nil, fmt.Errorf("bundle is not valid Sigstore bundle JSON: %w", err)
+	pb, err := unmarshalBundle(data)
+	if err != nil {
+		return nil, err
 	}
 	// NewBundle validates everything but the entries without them; they are
 	// then parsed once, and the two rules NewBundle applies to them are
@@ -159,7 +152,7 @@ func parseBundle(data []byte) (*parsedBundle, error) {
 	if vm := pb.GetVerificationMaterial(); vm != nil {
 		entries, vm.TlogEntries = vm.TlogEntries, nil
 	}
-	b, err := bundle.NewBundle(&pb)
+	b, err := bundle.NewBundle(pb)
 	if vm := pb.GetVerificationMaterial(); vm != nil {
 		vm.TlogEntries = entries
 	}
@@ -174,11 +167,12 @@ func parseBundle(data []byte) (*parsedBundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid bundle: %w", err)
 	}
+	v01 := semver.Compare(version, "v0.1") == 0 // as sigstore-go compares: v0.1.0 is v0.1
 	switch {
 	case len(parsed) == 0:
-	case version == "v0.1" && !b.HasInclusionPromise():
+	case v01 && !b.HasInclusionPromise():
 		return nil, errors.New("invalid bundle: inclusion promises missing in bundle (required for bundle v0.1)")
-	case version != "v0.1" && !b.HasInclusionProof():
+	case !v01 && !b.HasInclusionProof():
 		return nil, errors.New("invalid bundle: inclusion proof missing in bundle (required for bundle v0.2)")
 	}
 	return &parsedBundle{Bundle: b, entries: parsed}, nil

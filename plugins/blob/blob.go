@@ -260,6 +260,9 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 	if b.MessageDigest != nil {
 		alg = b.MessageDigest.Algorithm
 	}
+	if _, err := sdk.NewHash(alg); err != nil {
+		return nil, "", fmt.Errorf("%s signs a %s digest: %w", source, alg, err)
+	}
 	digest, err := d.digest(alg)
 	if err != nil {
 		return nil, "", err

@@ -248,6 +248,17 @@ func TestVerify(t *testing.T) {
 			wantStatus: sdk.StatusPass, wantDigests: []sdk.Digest{fileSHA256}, wantBundles: []string{"libvmaf.so.sigstore.json"}, wantSources: []string{"libvmaf.so.sigstore.json"},
 		},
 		{
+			// A digest algorithm that cannot be computed fails, naming the bundle.
+			name: "bundle signs a SHA3-256 digest",
+			layout: layout{
+				files: map[string][]byte{"libvmaf.so": e.file, "sig/sha3.json": withDigestAlgorithm(t, e.bundle, "SHA3_256")},
+				attrs: func(d string) map[string]any {
+					return map[string]any{"path": filepath.Join(d, "libvmaf.so"), "bundle": filepath.Join(d, "sig/sha3.json")}
+				},
+			},
+			wantStatus: sdk.StatusFail, wantReason: []string{"sig/sha3.json", "SHA3_256", "unsupported digest algorithm"},
+		},
+		{
 			name: "no bundle beside the file",
 			layout: layout{
 				files: map[string][]byte{"libvmaf.so": e.file},
@@ -620,6 +631,22 @@ func TestVerify(t *testing.T) {
 }
 
 // btBundleBytes reads name under dir; "name#N" is line N of a JSON Lines file.
+// withDigestAlgorithm returns the bundle JSON with its message digest's
+// algorithm renamed.
+func withDigestAlgorithm(t *testing.T, bundleJSON []byte, alg string) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(bundleJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["messageSignature"].(map[string]any)["messageDigest"].(map[string]any)["algorithm"] = alg
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func btBundleBytes(t *testing.T, dir, name string) []byte {
 	t.Helper()
 	file, line, _ := strings.Cut(name, "#")
