@@ -105,6 +105,7 @@ func Discover(dirs []string) []Source {
 type Plugin struct {
 	Source Source
 	Info   sdk.Info
+	cmd    *exec.Cmd // started by go-plugin
 	client *goplugin.Client
 	rpc    sdk.Client
 	stderr *tailBuffer
@@ -118,11 +119,20 @@ func (p *Plugin) Name() string {
 	return p.Source.Name
 }
 
-// Kill stops the plugin process.
+// Kill stops the plugin process. A custom plugin is asked to shut down
+// (go-plugin closes the connection and waits for it to exit, up to two
+// seconds, before killing it), so it can clean up. A built-in keeps nothing
+// that needs cleaning up, so it is killed outright: the graceful round trip
+// was a millisecond at the end of every run.
 func (p *Plugin) Kill() {
-	if p.client != nil {
-		p.client.Kill()
+	if p.client == nil {
+		return
 	}
+	if p.Source.Builtin && p.cmd != nil && p.cmd.Process != nil {
+		// The process handle (a pidfd on Linux) cannot hit a reused pid.
+		_ = p.cmd.Process.Kill()
+	}
+	p.client.Kill()
 }
 
 // Exited reports whether the plugin process is gone.
@@ -181,7 +191,7 @@ const StartTimeout = 20 * time.Second
 func Launch(ctx context.Context, src Source) (*Plugin, error) {
 	cmd := src.Command()
 	setParentDeathSignal(cmd)
-	p := &Plugin{Source: src, stderr: newTailBuffer(8 << 10)}
+	p := &Plugin{Source: src, cmd: cmd, stderr: newTailBuffer(8 << 10)}
 	p.client = goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.PluginSet(),
