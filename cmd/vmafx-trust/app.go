@@ -144,29 +144,112 @@ func progressBar(mode string, errw io.Writer) (*progress.Bar, error) {
 type session struct {
 	plugins    *host.Set
 	launchErrs []error
+	// pending is a launch of built-ins still under way: loadPolicy starts
+	// them as soon as the parsed policy names their kinds, so that their
+	// start-up overlaps decoding the policy and loading its trust roots.
+	// ready joins it.
+	pending <-chan launched
 }
 
-func (s *session) Close() { s.plugins.Kill() }
+type launched struct {
+	set  *host.Set
+	errs []error
+}
+
+// ready waits for a pending launch, adds its plugins to the session and
+// reports the ones that could not start.
+func (s *session) ready() {
+	if s.pending == nil {
+		return
+	}
+	l := <-s.pending
+	s.pending = nil
+	errs := append(l.errs, s.plugins.Merge(l.set)...)
+	s.launchErrs = append(s.launchErrs, errs...)
+	for _, e := range errs {
+		fmt.Fprintln(os.Stderr, "vmafx-trust: error:", termtext.CleanLines(e.Error()))
+	}
+}
+
+func (s *session) Close() {
+	if s.pending != nil {
+		l := <-s.pending
+		s.pending = nil
+		l.set.Kill()
+	}
+	s.plugins.Kill()
+}
+
+// startSession launches the plugins on the plugin path (they must be started
+// to learn their kinds) and, in the background, the built-ins serving kinds:
+// the run joins those (session.ready) after loading its trust roots, which
+// their start-up overlaps.
+func startSession(ctx context.Context, kinds []string) (*session, error) {
+	pending, err := launchBuiltins(ctx, kinds)
+	if err != nil {
+		return nil, err
+	}
+	s, err := startPlugins(ctx, []string{})
+	if err != nil {
+		if pending != nil {
+			(<-pending).set.Kill()
+		}
+		return nil, err
+	}
+	s.pending = pending
+	return s, nil
+}
+
+// launchBuiltins starts, in the background, the built-ins that serve any of
+// kinds; nil when none does.
+func launchBuiltins(ctx context.Context, kinds []string) (<-chan launched, error) {
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	sources, err := builtinSources(want)
+	if err != nil || len(sources) == 0 {
+		return nil, err
+	}
+	ch := make(chan launched, 1)
+	go func() {
+		set, errs := host.LaunchAll(ctx, sources)
+		ch <- launched{set: set, errs: errs}
+	}()
+	return ch, nil
+}
+
+// builtinSources are the built-ins serving one of want (all of them when
+// want is nil), as re-executions of this binary.
+func builtinSources(want map[string]bool) ([]host.Source, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("locating own executable: %w", err)
+	}
+	var sources []host.Source
+	for _, name := range sortedBuiltins() {
+		if want == nil || servesAny(builtins()[name]().Info(), want) {
+			sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
+		}
+	}
+	return sources, nil
+}
 
 // startPlugins launches every plugin on the plugin path and the built-ins
 // that serve one of kinds (all of them when kinds is nil). Built-ins ship in
 // this binary, so their schemas are known without starting them: a run
 // starts only the ones its policy uses.
 func startPlugins(ctx context.Context, kinds []string) (*session, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("locating own executable: %w", err)
-	}
-	want := map[string]bool{}
-	for _, k := range kinds {
-		want[k] = true
-	}
-	var sources []host.Source
-	for _, name := range sortedBuiltins() {
-		if kinds != nil && !servesAny(builtins()[name]().Info(), want) {
-			continue
+	var want map[string]bool
+	if kinds != nil {
+		want = map[string]bool{}
+		for _, k := range kinds {
+			want[k] = true
 		}
-		sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
+	}
+	sources, err := builtinSources(want)
+	if err != nil {
+		return nil, err
 	}
 	sources = append(sources, host.Discover(host.PluginDirs())...)
 	set, errs := host.LaunchAll(ctx, sources)
@@ -210,9 +293,9 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 		writeDiags(errw, f, diags)
 		return nil, nil, exitf(report.ExitUsage, "")
 	}
-	// Plugins on the plugin path must be started to learn their kinds; the
-	// built-ins' schemas are known in process.
-	s, err := startPlugins(ctx, []string{})
+	// The built-ins the policy's block types name start now, in the
+	// background (their schemas are known in process).
+	s, err := startSession(ctx, f.BlockTypes())
 	if err != nil {
 		return nil, nil, exitf(report.ExitUnchecked, "%v", err)
 	}
@@ -231,35 +314,6 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 	if diags.HasErrors() {
 		s.Close()
 		return nil, nil, exitf(report.ExitUsage, "")
-	}
-	var used []string
-	for _, a := range pol.Artifacts {
-		if s.plugins.ForKind(a.Kind) == nil {
-			used = append(used, a.Kind)
-		}
-	}
-	if len(used) > 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			s.Close()
-			return nil, nil, exitf(report.ExitUnchecked, "locating own executable: %v", err)
-		}
-		want := map[string]bool{}
-		for _, k := range used {
-			want[k] = true
-		}
-		var sources []host.Source
-		for _, name := range sortedBuiltins() {
-			if servesAny(builtins()[name]().Info(), want) {
-				sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
-			}
-		}
-		more, errs := host.LaunchAll(ctx, sources)
-		errs = append(errs, s.plugins.Merge(more)...)
-		s.launchErrs = append(s.launchErrs, errs...)
-		for _, e := range errs {
-			fmt.Fprintln(os.Stderr, "vmafx-trust: error:", termtext.CleanLines(e.Error()))
-		}
 	}
 	return pol, s, nil
 }
@@ -285,6 +339,7 @@ func runPolicy(ctx context.Context, out, errw io.Writer, pol *policy.Policy, s *
 		return err
 	}
 	roots := host.LoadRoots(ctx, pol, trustroot.Options{Offline: cfg.offline, CacheDir: cfg.cacheDir})
+	s.ready()
 	if err := s.plugins.Configure(ctx, roots.Wire); err != nil {
 		return exitf(report.ExitUnchecked, "%v", err)
 	}

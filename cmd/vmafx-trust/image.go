@@ -58,7 +58,7 @@ func verifyImageCommand(attestation bool) *cli.Command {
 					}
 				}
 			}
-			s, err := startPlugins(c.Context, []string{"image"})
+			s, err := startSession(c.Context, []string{"image"})
 			if err != nil {
 				return exitf(report.ExitUnchecked, "%v", err)
 			}

@@ -56,7 +56,7 @@ func pypiCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				s, err := startPlugins(c.Context, []string{"pypi"})
+				s, err := startSession(c.Context, []string{"pypi"})
 				if err != nil {
 					return exitf(report.ExitUnchecked, "%v", err)
 				}

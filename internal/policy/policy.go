@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
@@ -98,6 +99,24 @@ func Parse(name, abs string, src []byte) (*File, hcl.Diagnostics) {
 		return &File{Path: name, Dir: filepath.Dir(abs), Parser: p}, diags
 	}
 	return &File{Path: name, Dir: filepath.Dir(abs), Body: f.Body, Parser: p}, diags
+}
+
+// BlockTypes lists the distinct top-level block types of the file, from the
+// syntax alone (before Decode): enough to know which artifact kinds it uses.
+func (f *File) BlockTypes() []string {
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range body.Blocks {
+		if !seen[b.Type] {
+			seen[b.Type] = true
+			out = append(out, b.Type)
+		}
+	}
+	return out
 }
 
 // Files returns the source files for the diagnostic writer.

@@ -1383,3 +1383,28 @@ func TestNoIdentityIsNotACascade(t *testing.T) {
 	_, diags = decodeSrc(t, t.TempDir(), src, Inputs{})
 	wantDiagAt(t, diags, hcl.DiagError, "No identity or key", pos)
 }
+
+func TestBlockTypes(t *testing.T) {
+	src := `
+trust_root "a" { trusted_root = "r.json" }
+identity "i" {
+  issuer  = "x"
+  subject = "y"
+}
+blob "one" { path = "a" }
+image "cpu" { ref = "r" }
+blob "two" { path = "b" }
+`
+	f, diags := Parse("p.hcl", "/d/p.hcl", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	got := f.BlockTypes()
+	want := []string{"trust_root", "identity", "blob", "image"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("BlockTypes() = %v, want %v (distinct, in order)", got, want)
+	}
+	if bad, _ := Parse("p.hcl", "/d/p.hcl", []byte("blob {")); len(bad.BlockTypes()) != 0 {
+		t.Fatal("a file that does not parse names block types")
+	}
+}
