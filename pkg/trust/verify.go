@@ -136,9 +136,14 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 type parsedBundle struct {
 	*bundle.Bundle
 	entries []*tlog.Entry
+	// content is the verification content, whose certificate sigstore-go
+	// would otherwise parse anew each time one verification asks for it.
+	content verify.VerificationContent
 }
 
 func (b *parsedBundle) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
+
+func (b *parsedBundle) VerificationContent() (verify.VerificationContent, error) { return b.content, nil }
 
 func parseBundle(data []byte) (*parsedBundle, error) {
 	pb, err := unmarshalBundle(data)
@@ -175,7 +180,11 @@ func parseBundle(data []byte) (*parsedBundle, error) {
 	case !v01 && !b.HasInclusionProof():
 		return nil, errors.New("invalid bundle: inclusion proof missing in bundle (required for bundle v0.2)")
 	}
-	return &parsedBundle{Bundle: b, entries: parsed}, nil
+	content, err := b.VerificationContent()
+	if err != nil {
+		return nil, fmt.Errorf("invalid bundle: %w", err)
+	}
+	return &parsedBundle{Bundle: b, entries: parsed, content: content}, nil
 }
 
 // VerifyBundle verifies a Sigstore bundle against the material: signature,
