@@ -282,7 +282,7 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 	if !precheck {
 		// The host verifies the signature, chain, log and identity itself;
 		// doing it here too would only double the cost.
-		return ev, source + " binds " + digest.String() + " (signature verified by the host)", nil
+		return ev, source + " binds " + digest.String() + " (the host verifies its signature, log entry and signer)", nil
 	}
 	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements)})
 	if err != nil {
