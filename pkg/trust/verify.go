@@ -143,7 +143,9 @@ type parsedBundle struct {
 
 func (b *parsedBundle) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
 
-func (b *parsedBundle) VerificationContent() (verify.VerificationContent, error) { return b.content, nil }
+func (b *parsedBundle) VerificationContent() (verify.VerificationContent, error) {
+	return b.content, nil
+}
 
 func parseBundle(data []byte) (*parsedBundle, error) {
 	pb, err := unmarshalBundle(data)
