@@ -234,21 +234,28 @@ func defaultBundleExists(src *source, a attributes) bool {
 // checkBundle binds one bundle to the blob's digest and pre-verifies it with
 // the same core the host uses, for a precise reason.
 func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, req *sdk.Request, a attributes, precheck bool) (*sdk.Evidence, string, error) {
-	if trust.IsLegacyBlobBundle(doc) {
-		// cosign's pre-2.0 blob bundle: the same material, converted.
-		digest, err := d.digest("sha256")
-		if err != nil {
-			return nil, "", err
-		}
-		if doc, err = trust.BundleFromLegacy(doc, digest); err != nil {
+	// A Sigstore bundle names its media type; only a document that is not
+	// one is probed for the older formats (a probe parses it again).
+	b, err := trust.PeekBundle(doc)
+	if err != nil || b.MediaType == "" {
+		switch {
+		case trust.IsLegacyBlobBundle(doc):
+			// cosign's pre-2.0 blob bundle: the same material, converted.
+			digest, err := d.digest("sha256")
+			if err != nil {
+				return nil, "", err
+			}
+			if doc, err = trust.BundleFromLegacy(doc, digest); err != nil {
+				return nil, "", fmt.Errorf("%s: %w", source, err)
+			}
+			if b, err = trust.PeekBundle(doc); err != nil {
+				return nil, "", fmt.Errorf("%s: %w", source, err)
+			}
+		case isBareDSSE(doc):
+			return nil, "", fmt.Errorf("%s is a bare DSSE envelope with no certificate transparency or timestamp evidence (old slsa-github-generator output): nothing proves when the short-lived certificate signed it; use the generator's Sigstore bundle (v1.10+ with upload, or v2)", source)
+		case err != nil:
 			return nil, "", fmt.Errorf("%s: %w", source, err)
 		}
-	} else if isBareDSSE(doc) {
-		return nil, "", fmt.Errorf("%s is a bare DSSE envelope with no certificate transparency or timestamp evidence (old slsa-github-generator output): nothing proves when the short-lived certificate signed it; use the generator's Sigstore bundle (v1.10+ with upload, or v2)", source)
-	}
-	b, err := trust.PeekBundle(doc)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", source, err)
 	}
 	if a.Attestation != nil || a.Provenance != nil {
 		if err := checkAttestation(b, source, a.Attestation, a.Provenance); err != nil {
