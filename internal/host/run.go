@@ -42,12 +42,13 @@ type ProgressSink interface {
 const DefaultTimeout = 5 * time.Minute
 
 // DefaultJobs is how many artifacts a run verifies at once unless told
-// otherwise: four per core. Each artifact alternates between the plugin's
-// work (reading, hashing, fetching), a round trip, and the host's
+// otherwise: four per core, at most 16. Each artifact alternates between the
+// plugin's work (reading, hashing, fetching), a round trip, and the host's
 // verification of its evidence; with fewer in flight, cores sit idle
 // between the steps (50 one-MiB blobs on 2 cores: 136 ms with 2 jobs,
-// 102 ms with 4, 92-100 ms with 8 to 32).
-func DefaultJobs() int { return 4 * runtime.NumCPU() }
+// 102 ms with 4, 92-100 ms with 8 to 32). The cap keeps a large machine
+// from opening dozens of downloads at once.
+func DefaultJobs() int { return min(4*runtime.NumCPU(), 16) }
 
 // Result is the final verdict on one artifact (or one part of it).
 type Result struct {
