@@ -39,6 +39,21 @@ type Source struct {
 	Path    string // executable, for custom plugins
 }
 
+// CredentialEnvPrefix names the environment variables that carry
+// vmafx-trust's own credentials (VMAFX_TRUST_REGISTRY_TOKEN, _USERNAME,
+// _PASSWORD): built-in plugins see them, plugins from the plugin path do not.
+const CredentialEnvPrefix = "VMAFX_TRUST_REGISTRY_"
+
+func withoutCredentials(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, CredentialEnvPrefix) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // Builtin makes a Source for a built-in plugin served by re-executing the
 // host binary with args.
 func Builtin(name, executable string, args ...string) Source {
@@ -192,7 +207,13 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 	cmd := src.Command()
 	setParentDeathSignal(cmd)
 	p := &Plugin{Source: src, cmd: cmd, stderr: newTailBuffer(8 << 10)}
+	if !src.Builtin {
+		// vmafx-trust's own credentials are for the built-in image plugin;
+		// a third-party plugin gets the rest of the environment.
+		cmd.Env = withoutCredentials(os.Environ())
+	}
 	p.client = goplugin.NewClient(&goplugin.ClientConfig{
+		SkipHostEnv:      !src.Builtin,
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.PluginSet(),
 		Cmd:              cmd,

@@ -304,3 +304,26 @@ func TestPluginPastItsDeadlineErrors(t *testing.T) {
 		t.Errorf("run took %s despite a 500ms deadline", d)
 	}
 }
+
+// TestCustomPluginsDoNotSeeCredentials: the registry credentials given to
+// vmafx-trust (VMAFX_TRUST_REGISTRY_*, for the built-in image plugin) do not
+// reach a plugin from the plugin path, which still gets the rest of the
+// environment.
+func TestCustomPluginsDoNotSeeCredentials(t *testing.T) {
+	plugins := pluginDir(t, "ok")
+	policy := stubPolicy(t, "stub \"env\" {\n  behaviour = \"env\"\n}\n")
+	res := runCLI(t, []string{
+		"VMAFX_TRUST_PLUGIN_PATH=" + plugins,
+		"VMAFX_TRUST_REGISTRY_TOKEN=tok-s3cret", "VMAFX_TRUST_REGISTRY_USERNAME=u", "VMAFX_TRUST_REGISTRY_PASSWORD=pw-s3cret",
+	}, "check", policy, "--format", "json", "--offline")
+	rep := parseReport(t, res)
+	if len(rep.Results) != 1 {
+		t.Fatalf("%d results: %s %s", len(rep.Results), res.stdout, res.stderr)
+	}
+	if got, want := rep.Results[0].Reason, `token="" password="" path-set=true`; !strings.Contains(got, want) {
+		t.Fatalf("the plugin saw %q, want %q", got, want)
+	}
+	if strings.Contains(res.stdout+res.stderr, "s3cret") {
+		t.Fatal("a credential reached the plugin's output")
+	}
+}

@@ -74,6 +74,10 @@ func Answer(req *sdk.Request, a Attrs) *sdk.Result {
 		res.Pass("evidence", "returned "+path)
 	}
 	switch a.Behaviour {
+	case "env":
+		// What of the host's environment reached the plugin.
+		return res.Fail("env", fmt.Sprintf("token=%q password=%q path-set=%v",
+			os.Getenv("VMAFX_TRUST_REGISTRY_TOKEN"), os.Getenv("VMAFX_TRUST_REGISTRY_PASSWORD"), os.Getenv("PATH") != ""))
 	case "fail":
 		return res.Fail("stub", "told to fail")
 	case "error":
