@@ -144,10 +144,9 @@ func progressBar(mode string, errw io.Writer) (*progress.Bar, error) {
 type session struct {
 	plugins    *host.Set
 	launchErrs []error
-	// pending is a launch of built-ins still under way: loadPolicy starts
-	// them as soon as the parsed policy names their kinds, so that their
+	// pending is a launch of built-ins still under way (startSession): their
 	// start-up overlaps decoding the policy and loading its trust roots.
-	// ready joins it.
+	// ready joins it; Close kills what it started.
 	pending <-chan launched
 }
 
@@ -171,6 +170,7 @@ func (s *session) ready() {
 	}
 }
 
+// Close kills the session's plugins, those of a pending launch included.
 func (s *session) Close() {
 	if s.pending != nil {
 		l := <-s.pending
