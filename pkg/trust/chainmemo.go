@@ -44,6 +44,10 @@ func withLeafChainMemo(tm root.TrustedMaterial, intermediates []*x509.Certificat
 		if len(intermediates) > 0 {
 			// What sigstore-go does for a *FulcioCertificateAuthority, which
 			// it no longer sees: the bundle's intermediates join the CA's.
+			// (sigstore-go v1.3.0 hands out bundle intermediates only when a
+			// bundle is opened with WithAllowCertificateChain, which this
+			// package does not do; the merge keeps the wrapper right if that
+			// changes.)
 			merged := *fca
 			merged.Intermediates = append(append([]*x509.Certificate{}, fca.Intermediates...), intermediates...)
 			fca = &merged
