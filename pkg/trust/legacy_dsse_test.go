@@ -2,74 +2,26 @@ package trust_test
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
+	"github.com/vmafx/vmafx-trust/internal/testsigstore"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 
 // legacyPieces splits a testsigstore bundle into what cosign stores in an
 // `.att` layer: the DSSE envelope as JSON, the certificate as PEM and the
-// tlog entry as cosign's rekor bundle ({SignedEntryTimestamp, Payload}).
+// tlog entry as cosign's rekor bundle.
 func legacyPieces(t *testing.T, bundleJSON []byte) (envelope, certPEM, rekorBundle []byte) {
 	t.Helper()
-	var b struct {
-		VerificationMaterial struct {
-			Certificate struct {
-				RawBytes []byte `json:"rawBytes"`
-			} `json:"certificate"`
-			TlogEntries []struct {
-				LogIndex         string                 `json:"logIndex"`
-				LogID            struct{ KeyID []byte } `json:"logId"`
-				IntegratedTime   string                 `json:"integratedTime"`
-				InclusionPromise struct {
-					SignedEntryTimestamp []byte `json:"signedEntryTimestamp"`
-				} `json:"inclusionPromise"`
-				CanonicalizedBody []byte `json:"canonicalizedBody"`
-			} `json:"tlogEntries"`
-		} `json:"verificationMaterial"`
-		DSSEEnvelope struct {
-			Payload     []byte `json:"payload"`
-			PayloadType string `json:"payloadType"`
-			Signatures  []struct {
-				Sig   []byte `json:"sig"`
-				KeyID string `json:"keyid"`
-			} `json:"signatures"`
-		} `json:"dsseEnvelope"`
-	}
-	if err := json.Unmarshal(bundleJSON, &b); err != nil {
+	l, err := testsigstore.SplitLegacy(bundleJSON)
+	if err != nil {
 		t.Fatal(err)
 	}
-	type sig struct {
-		KeyID string `json:"keyid"`
-		Sig   []byte `json:"sig"`
-	}
-	env := struct {
-		PayloadType string `json:"payloadType"`
-		Payload     []byte `json:"payload"`
-		Signatures  []sig  `json:"signatures"`
-	}{PayloadType: b.DSSEEnvelope.PayloadType, Payload: b.DSSEEnvelope.Payload}
-	for _, s := range b.DSSEEnvelope.Signatures {
-		env.Signatures = append(env.Signatures, sig{KeyID: s.KeyID, Sig: s.Sig})
-	}
-	envelope, _ = json.Marshal(env)
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: b.VerificationMaterial.Certificate.RawBytes})
-	e := b.VerificationMaterial.TlogEntries[0]
-	rb := map[string]any{
-		"SignedEntryTimestamp": e.InclusionPromise.SignedEntryTimestamp,
-		"Payload": map[string]any{
-			"body":           base64.StdEncoding.EncodeToString(e.CanonicalizedBody),
-			"integratedTime": json.Number(e.IntegratedTime),
-			"logIndex":       json.Number(e.LogIndex),
-			"logID":          hex.EncodeToString(e.LogID.KeyID),
-		},
-	}
-	rekorBundle, _ = json.Marshal(rb)
-	return envelope, certPEM, rekorBundle
+	return l.Envelope, []byte(l.Certificate), []byte(l.RekorBundle)
 }
 
 // TestBundleFromDetachedDSSE: an attestation taken apart into cosign's
@@ -142,7 +94,7 @@ func TestBundleFromDetachedDSSERejectsBadEnvelopes(t *testing.T) {
 // good, Rekor dsse entry) verifies through the converter against its image
 // index digest, and not against another digest.
 func TestBundleFromDetachedDSSERealAtt(t *testing.T) {
-	dir := realFixturesDir(t)
+	dir := realfixtures.Dir(t)
 	layout := filepath.Join("cosign-legacy", "slsa-container-v2.1.0", "oci-layout", "blobs", "sha256")
 	var manifest struct {
 		Layers []struct {

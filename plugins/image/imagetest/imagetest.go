@@ -10,10 +10,8 @@ package imagetest
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +27,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -38,6 +37,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/vmafx/vmafx-trust/internal/testsigstore"
 )
 
 // Media types and annotations cosign and the Sigstore OCI guidance use.
@@ -428,11 +429,7 @@ func AttachBundle(t testing.TB, repo string, subject Descriptor, bundleJSON []by
 // layer: the signature (base64) or DSSE envelope, the certificate PEM, the
 // Rekor bundle and the RFC 3161 timestamp.
 type Legacy struct {
-	Signature   string
-	Envelope    []byte
-	Certificate string
-	RekorBundle string
-	RFC3161     string
+	testsigstore.LegacyPieces
 }
 
 // Annotations are cosign's layer annotations for l.
@@ -451,86 +448,10 @@ func (l Legacy) Annotations() map[string]string {
 }
 
 // SplitBundle takes a Sigstore bundle (v0.1–v0.3 JSON) apart into cosign's
-// legacy layer material.
+// legacy layer material (testsigstore.SplitLegacy).
 func SplitBundle(bundleJSON []byte) (Legacy, error) {
-	var b struct {
-		VerificationMaterial struct {
-			Certificate *struct {
-				RawBytes []byte `json:"rawBytes"`
-			} `json:"certificate"`
-			TlogEntries []struct {
-				LogIndex         string                 `json:"logIndex"`
-				LogID            struct{ KeyID []byte } `json:"logId"`
-				IntegratedTime   string                 `json:"integratedTime"`
-				InclusionPromise struct {
-					SignedEntryTimestamp []byte `json:"signedEntryTimestamp"`
-				} `json:"inclusionPromise"`
-				CanonicalizedBody []byte `json:"canonicalizedBody"`
-			} `json:"tlogEntries"`
-			TimestampVerificationData struct {
-				RFC3161Timestamps []struct {
-					SignedTimestamp []byte `json:"signedTimestamp"`
-				} `json:"rfc3161Timestamps"`
-			} `json:"timestampVerificationData"`
-		} `json:"verificationMaterial"`
-		MessageSignature *struct {
-			Signature []byte `json:"signature"`
-		} `json:"messageSignature"`
-		DSSEEnvelope *struct {
-			Payload     []byte `json:"payload"`
-			PayloadType string `json:"payloadType"`
-			Signatures  []struct {
-				Sig   []byte `json:"sig"`
-				KeyID string `json:"keyid"`
-			} `json:"signatures"`
-		} `json:"dsseEnvelope"`
-	}
-	if err := json.Unmarshal(bundleJSON, &b); err != nil {
-		return Legacy{}, err
-	}
-	var l Legacy
-	vm := b.VerificationMaterial
-	if vm.Certificate != nil {
-		l.Certificate = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: vm.Certificate.RawBytes}))
-	}
-	if len(vm.TlogEntries) > 0 {
-		e := vm.TlogEntries[0]
-		rb, _ := json.Marshal(map[string]any{
-			"SignedEntryTimestamp": e.InclusionPromise.SignedEntryTimestamp,
-			"Payload": map[string]any{
-				"body":           base64.StdEncoding.EncodeToString(e.CanonicalizedBody),
-				"integratedTime": json.Number(e.IntegratedTime),
-				"logIndex":       json.Number(e.LogIndex),
-				"logID":          hex.EncodeToString(e.LogID.KeyID),
-			},
-		})
-		l.RekorBundle = string(rb)
-	}
-	if ts := vm.TimestampVerificationData.RFC3161Timestamps; len(ts) > 0 {
-		b, _ := json.Marshal(map[string][]byte{"SignedRFC3161Timestamp": ts[0].SignedTimestamp})
-		l.RFC3161 = string(b)
-	}
-	switch {
-	case b.MessageSignature != nil:
-		l.Signature = base64.StdEncoding.EncodeToString(b.MessageSignature.Signature)
-	case b.DSSEEnvelope != nil:
-		type sig struct {
-			KeyID string `json:"keyid"`
-			Sig   []byte `json:"sig"`
-		}
-		env := struct {
-			PayloadType string `json:"payloadType"`
-			Payload     []byte `json:"payload"`
-			Signatures  []sig  `json:"signatures"`
-		}{PayloadType: b.DSSEEnvelope.PayloadType, Payload: b.DSSEEnvelope.Payload}
-		for _, s := range b.DSSEEnvelope.Signatures {
-			env.Signatures = append(env.Signatures, sig{KeyID: s.KeyID, Sig: s.Sig})
-		}
-		l.Envelope, _ = json.Marshal(env)
-	default:
-		return Legacy{}, errors.New("bundle has neither messageSignature nor dsseEnvelope")
-	}
-	return l, nil
+	p, err := testsigstore.SplitLegacy(bundleJSON)
+	return Legacy{p}, err
 }
 
 // Statement is an in-toto v1 statement about digest.
