@@ -17,23 +17,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 )
 
-// fixturesDir is ../shared/fixtures/real/trusted-roots beside the clone, read
-// in place. Missing: a failure in CI, a skip elsewhere.
+// fixturesDir is the real fixtures' trusted-roots folder, read in place.
 func fixturesDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "real", "trusted-roots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "sigstore-public-good.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing at %s (CI has ../shared beside the clone): %v", dir, err)
-		}
-		t.Skipf("fixtures not found at %s", dir)
-	}
-	return dir
+	return filepath.Join(realfixtures.Dir(t), "trusted-roots")
 }
 
 func fixture(t *testing.T, name string) (string, []byte) {

@@ -11,25 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
-
-// realFixturesDir is ../shared/fixtures/real beside the clone, read in place.
-// Missing: a failure in CI, a skip elsewhere.
-func realFixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "real"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "cases.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing at %s (CI has ../shared beside the clone): %v", dir, err)
-		}
-		t.Skipf("fixtures not found at %s", dir)
-	}
-	return dir
-}
 
 type realCase struct {
 	ID               string `json:"id"`
@@ -59,7 +43,7 @@ func readFixture(t *testing.T, dir, rel string) []byte {
 // trusted root, key, digest and identity each case names, and asserts the
 // case's expected outcome.
 func TestRealFixtures(t *testing.T) {
-	dir := realFixturesDir(t)
+	dir := realfixtures.Dir(t)
 	var cases []realCase
 	if err := json.Unmarshal(readFixture(t, dir, "cases.json"), &cases); err != nil {
 		t.Fatal(err)
@@ -204,7 +188,7 @@ func TestRealFixtures(t *testing.T) {
 // The real happy-path bundle against identities it was not made for: the
 // explanation names the expected and the found values.
 func TestRealFixtureIdentityMismatch(t *testing.T) {
-	dir := realFixturesDir(t)
+	dir := realfixtures.Dir(t)
 	const beacon = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 	m := mustMaterial(t, "pg", readFixture(t, dir, "trusted-roots/sigstore-public-good.json"))
 	b := readFixture(t, dir, "conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 	"github.com/vmafx/vmafx-trust/internal/testsigstore"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
@@ -590,7 +591,7 @@ func TestGuardRefusesPlainHTTP(t *testing.T) {
 // pushed to a registry, and a new-format attestation bundle attached as a
 // referrer; each reaches its expected outcome.
 func TestFixtureCosignLegacy(t *testing.T) {
-	dir := fixturesDir(t)
+	dir := realfixtures.Dir(t)
 	var cases []struct {
 		ID, Kind, Format, Bundle, Expected string
 		ArtifactDigest                     string `json:"artifact_digest"`
@@ -677,16 +678,4 @@ func TestFixtureCosignLegacy(t *testing.T) {
 	if n != 5 {
 		t.Errorf("ran %d image cases, want 5", n)
 	}
-}
-
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "real"))
-	if _, err := os.Stat(filepath.Join(dir, "cases.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing at %s: %v", dir, err)
-		}
-		t.Skipf("fixtures not found at %s", dir)
-	}
-	return dir
 }

@@ -9,26 +9,11 @@ import (
 	"testing"
 
 	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 	"github.com/vmafx/vmafx-trust/plugins/pypi"
 )
-
-// realFixturesDir is ../shared/fixtures/real beside the clone, read in place.
-func realFixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "real"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "cases.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing at %s (CI has ../shared beside the clone): %v", dir, err)
-		}
-		t.Skipf("fixtures not found at %s", dir)
-	}
-	return dir
-}
 
 type pypiCase struct {
 	ID               string `json:"id"`
@@ -180,7 +165,7 @@ var failReasons = map[string]string{
 // attestations and provenance, by name and digest) offline against its
 // trusted root.
 func TestFixtureCases(t *testing.T) {
-	dir := realFixturesDir(t)
+	dir := realfixtures.Dir(t)
 	for _, c := range loadPyPICases(t, dir) {
 		t.Run(c.ID, func(t *testing.T) {
 			req, ids := c.request(t, dir)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 )
 
 // cosignBinary finds the real cosign CLI (v2.6.5, installed by .ci/run with
@@ -167,7 +169,7 @@ func TestCosignInterop(t *testing.T) {
 // publicGoodRoot is the public-good trusted root from the shared fixtures.
 func publicGoodRoot(t *testing.T) string {
 	t.Helper()
-	return filepath.Join(fixturesDir(t), "trusted-roots", "sigstore-public-good.json")
+	return filepath.Join(realfixtures.Dir(t), "trusted-roots", "sigstore-public-good.json")
 }
 
 func absAll(dir string, flags []string) []string {

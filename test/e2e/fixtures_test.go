@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 )
 
 type fixtureCase struct {
@@ -112,7 +114,7 @@ func blobPolicy(t *testing.T, fixtures string, cases []fixtureCase) string {
 // TestFixtureCasesThroughCheck runs every blob, conformance and GitHub
 // attestation case through `check` and asserts its expected outcome.
 func TestFixtureCasesThroughCheck(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	var cases []fixtureCase
 	for _, c := range loadCases(t, fixtures) {
 		if c.Kind == "blob" || c.Kind == "conformance" || c.Kind == "github-attestation" {
@@ -184,7 +186,7 @@ func verifyBlobArgs(t *testing.T, fixtures string, c fixtureCase) []string {
 // TestFixtureCasesThroughVerifyBlob runs the same cases through cosign-style
 // verify-blob command lines.
 func TestFixtureCasesThroughVerifyBlob(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	n := 0
 	for _, c := range loadCases(t, fixtures) {
 		if c.Kind != "blob" && c.Kind != "conformance" && c.Kind != "github-attestation" {

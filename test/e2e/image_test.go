@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 	"github.com/vmafx/vmafx-trust/plugins/image/imagetest"
 )
 
@@ -360,7 +361,7 @@ func TestImageFetchesOnce(t *testing.T) {
 // docker-reference names Docker Hub: a mirror needs
 // --allow-reference-mismatch), the new-format bundle as a referrer.
 func TestImageFixtureCases(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	reg := imagetest.NewRegistry(t, true)
 	n := 0
 	for _, c := range loadCases(t, fixtures) {

@@ -146,20 +146,6 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// fixturesDir returns ../shared/fixtures/real: read in place, never copied.
-// In CI a missing folder is a failure, not a skip.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(repoRoot, "..", "shared", "fixtures", "real")
-	if _, err := os.Stat(filepath.Join(dir, "cases.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing at %s (CI has ../shared beside the clone): %v", dir, err)
-		}
-		t.Skipf("fixtures not found at %s", dir)
-	}
-	return dir
-}
-
 func sha256Hex(t *testing.T, p string) string {
 	t.Helper()
 	b, err := os.ReadFile(p)

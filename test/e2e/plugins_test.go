@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 )
 
 // pluginDir installs the named stubs on a plugin path, as users install
@@ -58,7 +60,7 @@ func testPublicKeyPEM(t *testing.T) string {
 }
 
 func TestCrashingPluginErrorsItsArtifactsOnly(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	happy := filepath.Join(fixtures, "conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
 	plugins := pluginDir(t, "crash")
 	dir := t.TempDir()
@@ -133,7 +135,7 @@ func TestPluginsThatBreakTheHandshake(t *testing.T) {
 }
 
 func TestLyingPluginCannotPass(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	bundle := filepath.Join(fixtures, "conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
 	plugins := pluginDir(t, "liar")
 	dir := t.TempDir()

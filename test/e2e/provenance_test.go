@@ -5,13 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 )
 
 // TestProvenanceRules drives SLSA provenance from slsa-github-generator (v0.2
 // and v1) and GitHub attest-build-provenance through check, with identities
 // written with the github {} shorthand for reusable workflows.
 func TestProvenanceRules(t *testing.T) {
-	fx := fixturesDir(t)
+	fx := realfixtures.Dir(t)
 	gen := filepath.Join(fx, "blob-bundles/slsa-github-generator")
 	const generic = "sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"
 	genericBundle := filepath.Join(gen, "gha_generic-v2.1.0/binary-linux-amd64-push-v14.2.intoto.jsonl")

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 	"github.com/vmafx/vmafx-trust/plugins/pypi"
 	"github.com/vmafx/vmafx-trust/plugins/pypi/pypitest"
 )
@@ -140,7 +141,7 @@ func pypiFixturePolicy(t *testing.T, fixtures string, cases []pypiFixtureCase) s
 // TestPyPIFixtureCasesThroughCheck: every pypi case of cases.json reaches its
 // expected outcome through `check`, offline against its trusted root.
 func TestPyPIFixtureCasesThroughCheck(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	cases := loadPyPICases(t, fixtures)
 	res := runCLI(t, nil, "check", pypiFixturePolicy(t, fixtures, cases), "--offline", "--format", "json")
 	rep := parsePyPIReport(t, res)
@@ -167,7 +168,7 @@ func TestPyPIFixtureCasesThroughCheck(t *testing.T) {
 // TestPyPIFixtureCasesThroughVerb: the same cases as `pypi verify` command
 // lines (--name/--sha256 with --provenance).
 func TestPyPIFixtureCasesThroughVerb(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	for _, c := range loadPyPICases(t, fixtures) {
 		args := []string{"pypi", "verify", "--name", c.fileName(), "--sha256", c.ArtifactDigest,
 			"--provenance", filepath.Join(fixtures, c.Bundle), "--trusted-root", filepath.Join(fixtures, c.TrustedRoot), "--offline"}
@@ -377,7 +378,7 @@ func TestPyPIWrongPublisher(t *testing.T) {
 // PyPI provenance object (sigstore 3.6.1) from the local index's Integrity
 // API and verifies it against the public-good root.
 func TestPyPIRealProvenanceFromIntegrityAPI(t *testing.T) {
-	fixtures := fixturesDir(t)
+	fixtures := realfixtures.Dir(t)
 	prov, err := os.ReadFile(filepath.Join(fixtures, "pypi", "sigstore-3.6.1.tar.gz.provenance"))
 	if err != nil {
 		t.Fatal(err)
