@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,17 +220,50 @@ func launchBuiltins(ctx context.Context, kinds []string) (<-chan launched, error
 	return ch, nil
 }
 
-// builtinSources are the built-ins serving one of want (all of them when
-// want is nil), as re-executions of this binary.
-func builtinSources(want map[string]bool) ([]host.Source, error) {
-	exe, err := os.Executable()
+// isolateBuiltinsEnv, when true, serves each built-in in a process of its
+// own (this binary re-executed), as plugins from the plugin path always are.
+// By default built-ins are served inside the host process: the same plugin
+// protocol over an in-memory connection, without a second process start
+// (docs/architecture.md, "Where plugins run").
+const isolateBuiltinsEnv = "VMAFX_TRUST_ISOLATE_BUILTINS"
+
+// isolateBuiltins reads isolateBuiltinsEnv; unset or empty is false.
+func isolateBuiltins() (bool, error) {
+	v := os.Getenv(isolateBuiltinsEnv)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return nil, fmt.Errorf("locating own executable: %w", err)
+		return false, fmt.Errorf("%s=%q: want true or false (1 or 0)", isolateBuiltinsEnv, v)
+	}
+	return b, nil
+}
+
+// builtinSources are the built-ins serving one of want (all of them when
+// want is nil): in process, or as re-executions of this binary when
+// isolateBuiltinsEnv says so.
+func builtinSources(want map[string]bool) ([]host.Source, error) {
+	isolate, err := isolateBuiltins()
+	if err != nil {
+		return nil, err
+	}
+	exe := ""
+	if isolate {
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("locating own executable: %w", err)
+		}
 	}
 	var sources []host.Source
 	for _, name := range sortedBuiltins() {
-		if want == nil || servesAny(builtins()[name]().Info(), want) {
+		newVerifier := builtins()[name]
+		if want != nil && !servesAny(newVerifier().Info(), want) {
+			continue
+		}
+		if isolate {
 			sources = append(sources, host.Builtin(name, exe, servePluginArg, name))
+		} else {
+			sources = append(sources, host.BuiltinInProcess(name, newVerifier))
 		}
 	}
 	return sources, nil

@@ -47,8 +47,11 @@ func pluginsCommand() *cli.Command {
 							kinds = append(kinds, k.Kind)
 						}
 						src := p.Source.Path
-						if p.Source.Builtin {
-							src = "built-in"
+						switch {
+						case p.Source.Builtin && p.Source.InProcess != nil:
+							src = "built-in (in process)"
+						case p.Source.Builtin:
+							src = "built-in (own process)"
 						}
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name(), p.Info.Version, strings.Join(kinds, ","), src)
 					}

@@ -66,6 +66,10 @@ func tuneGC() {
 // happens in the commands' defers before run returns: nothing calls os.Exit
 // while plugins are alive.
 func run(args []string) int {
+	if _, err := isolateBuiltins(); err != nil {
+		fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(err.Error()))
+		return report.ExitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp()

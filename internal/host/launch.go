@@ -37,6 +37,9 @@ type Source struct {
 	// Command returns a fresh command that serves the plugin.
 	Command func() *exec.Cmd
 	Path    string // executable, for custom plugins
+	// InProcess, when set, makes the plugin that Launch serves inside this
+	// process (built-ins only; Command is then unused).
+	InProcess func() sdk.Verifier
 }
 
 // CredentialEnvPrefix names the environment variables that carry
@@ -60,6 +63,13 @@ func Builtin(name, executable string, args ...string) Source {
 	return Source{Name: name, Builtin: true, Path: executable, Command: func() *exec.Cmd {
 		return exec.Command(executable, args...)
 	}}
+}
+
+// BuiltinInProcess makes a Source for a built-in plugin served inside the
+// host process: the same plugin protocol over an in-memory connection,
+// without the cost of starting a process (see docs/architecture.md).
+func BuiltinInProcess(name string, newVerifier func() sdk.Verifier) Source {
+	return Source{Name: name, Builtin: true, Path: "in-process", InProcess: newVerifier}
 }
 
 // External makes a Source for a plugin executable.
@@ -122,6 +132,7 @@ type Plugin struct {
 	Info   sdk.Info
 	cmd    *exec.Cmd // started by go-plugin
 	client *goplugin.Client
+	stop   func() // stops an in-process plugin
 	rpc    sdk.Client
 	stderr *tailBuffer
 }
@@ -140,6 +151,10 @@ func (p *Plugin) Name() string {
 // that needs cleaning up, so it is killed outright: the graceful round trip
 // was a millisecond at the end of every run.
 func (p *Plugin) Kill() {
+	if p.stop != nil {
+		p.stop()
+		return
+	}
 	if p.client == nil {
 		return
 	}
@@ -150,12 +165,21 @@ func (p *Plugin) Kill() {
 	p.client.Kill()
 }
 
-// Exited reports whether the plugin process is gone.
-func (p *Plugin) Exited() bool { return p.client == nil || p.client.Exited() }
+// Exited reports whether the plugin process is gone. An in-process plugin
+// has none: it never exits on its own.
+func (p *Plugin) Exited() bool {
+	if p.stop != nil {
+		return false
+	}
+	return p.client == nil || p.client.Exited()
+}
 
 // exitedWithin waits up to d for the plugin process to be gone: a crash is
 // seen by the gRPC client a moment before go-plugin reaps the process.
 func (p *Plugin) exitedWithin(d time.Duration) bool {
+	if p.stop != nil {
+		return false
+	}
 	deadline := time.Now().Add(d)
 	for !p.Exited() {
 		if time.Now().After(deadline) {
@@ -204,6 +228,9 @@ const StartTimeout = 20 * time.Second
 // Launch starts one plugin, performs the handshake and asks it to describe
 // itself.
 func Launch(ctx context.Context, src Source) (*Plugin, error) {
+	if src.InProcess != nil {
+		return launchInProcess(ctx, src)
+	}
 	cmd := src.Command()
 	setParentDeathSignal(cmd)
 	p := &Plugin{Source: src, cmd: cmd, stderr: newTailBuffer(8 << 10)}
@@ -242,23 +269,42 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 		return fail(errors.New("plugin did not dispense a verifier"))
 	}
 	p.rpc = c
-	dctx, cancel := context.WithTimeout(ctx, StartTimeout)
-	defer cancel()
-	info, err := c.Describe(dctx)
-	if err != nil {
-		return fail(fmt.Errorf("describe: %w", err))
-	}
-	if !supports(info.ProtocolVersions, sdk.ProtocolVersion) {
-		return fail(fmt.Errorf("plugin speaks protocol versions %v, this vmafx-trust speaks %d: install a plugin release built for protocol %d", info.ProtocolVersions, sdk.ProtocolVersion, sdk.ProtocolVersion))
-	}
-	if info.Name == "" || len(info.Kinds) == 0 {
-		return fail(errors.New("plugin described no name or no artifact kinds"))
-	}
-	if err := checkReserved(info); err != nil {
+	if err := p.describe(ctx); err != nil {
 		return fail(err)
 	}
-	p.Info = info
 	return p, nil
+}
+
+// launchInProcess serves a built-in inside this process.
+func launchInProcess(ctx context.Context, src Source) (*Plugin, error) {
+	c, stop := sdk.ServeInProcess(src.InProcess())
+	p := &Plugin{Source: src, stop: stop, rpc: c, stderr: newTailBuffer(0)}
+	if err := p.describe(ctx); err != nil {
+		stop()
+		return nil, &LaunchError{Plugin: src.Name, Path: src.Path, Err: err}
+	}
+	return p, nil
+}
+
+// describe asks the plugin to describe itself and checks the answer.
+func (p *Plugin) describe(ctx context.Context) error {
+	dctx, cancel := context.WithTimeout(ctx, StartTimeout)
+	defer cancel()
+	info, err := p.rpc.Describe(dctx)
+	if err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	if !supports(info.ProtocolVersions, sdk.ProtocolVersion) {
+		return fmt.Errorf("plugin speaks protocol versions %v, this vmafx-trust speaks %d: install a plugin release built for protocol %d", info.ProtocolVersions, sdk.ProtocolVersion, sdk.ProtocolVersion)
+	}
+	if info.Name == "" || len(info.Kinds) == 0 {
+		return errors.New("plugin described no name or no artifact kinds")
+	}
+	if err := checkReserved(info); err != nil {
+		return err
+	}
+	p.Info = info
+	return nil
 }
 
 func supports(vs []int, v int) bool {

@@ -169,11 +169,8 @@ func Serve(v Verifier) {
 		VersionedPlugins: map[int]goplugin.PluginSet{
 			ProtocolVersion: {PluginName: &grpcPlugin{impl: v}},
 		},
-		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))
-			return grpc.NewServer(opts...)
-		},
-		Logger: hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
+		GRPCServer: newGRPCServer,
+		Logger:     hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
 	})
 	os.Exit(0)
 }

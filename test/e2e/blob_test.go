@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -336,5 +337,70 @@ func TestExplainShowsCriteriaAndCertificate(t *testing.T) {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, res.stdout)
 		}
+	}
+}
+
+// TestBuiltinPluginProcesses: built-ins are served in the host process by
+// default and each in a process of its own with VMAFX_TRUST_ISOLATE_BUILTINS;
+// either way a signed blob passes and a tampered one fails, and a value that
+// is not a boolean is a usage error.
+func TestBuiltinPluginProcesses(t *testing.T) {
+	r := newRelease(t)
+	r.sign(t, "app.tar.gz", "the release", releaseSAN, githubIssuer)
+	r.sign(t, "tampered.tar.gz", "the release", releaseSAN, githubIssuer)
+	writeFile(t, r.dir, "dist/tampered.tar.gz", "not the release")
+	policy := writeFile(t, r.dir, "policy.hcl", `trust_root "sigstore" { trusted_root = "trusted_root.json" }
+identity "release" {
+  issuer  = "https://token.actions.githubusercontent.com"
+  subject = "`+releaseSAN+`"
+}
+blob "app" {
+  path     = "dist/app.tar.gz"
+  identity = identity.release
+}
+blob "tampered" {
+  path     = "dist/tampered.tar.gz"
+  identity = identity.release
+}
+`)
+	for _, tt := range []struct {
+		env    []string
+		source string
+	}{
+		{env: nil, source: "built-in (in process)"},
+		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS=0"}, source: "built-in (in process)"},
+		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS=1"}, source: "built-in (own process)"},
+		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS=true"}, source: "built-in (own process)"},
+	} {
+		name := strings.Join(tt.env, ",")
+		if name == "" {
+			name = "default"
+		}
+		t.Run(name, func(t *testing.T) {
+			res := runCLI(t, tt.env, "plugins", "list")
+			if res.code != 0 {
+				t.Fatalf("plugins list: exit %d\n%s", res.code, res.stderr)
+			}
+			for _, name := range []string{"blob", "image", "pypi"} {
+				if !regexp.MustCompile(`(?m)^` + name + `\s.*\s` + regexp.QuoteMeta(tt.source) + `$`).MatchString(res.stdout) {
+					t.Errorf("plugins list does not show %s as %q:\n%s", name, tt.source, res.stdout)
+				}
+			}
+			res = runCLI(t, tt.env, "check", policy, "--offline", "--format", "json")
+			if res.code != 1 {
+				t.Fatalf("check: exit %d, want 1\n%s\n%s", res.code, res.stdout, res.stderr)
+			}
+			got := map[string]string{}
+			for _, row := range parseReport(t, res).Results {
+				got[row.Name] = row.Status
+			}
+			if got["app"] != "pass" || got["tampered"] != "fail" || len(got) != 2 {
+				t.Errorf("results %v, want app pass and tampered fail", got)
+			}
+		})
+	}
+	res := runCLI(t, []string{"VMAFX_TRUST_ISOLATE_BUILTINS=sometimes"}, "check", policy, "--offline")
+	if res.code != 2 || !strings.Contains(res.stderr, `VMAFX_TRUST_ISOLATE_BUILTINS="sometimes"`) {
+		t.Errorf("bad value: exit %d, stderr %q; want 2 naming the variable", res.code, res.stderr)
 	}
 }

@@ -1,0 +1,225 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+)
+
+// serveInProcess is ServeInProcess with the plugin stopped at the end of t.
+func serveInProcess(t *testing.T, v Verifier) Client {
+	t.Helper()
+	c, stop := ServeInProcess(v)
+	t.Cleanup(stop)
+	return c
+}
+
+// transports are the two ways a host reaches a plugin.
+var transports = []struct {
+	name    string
+	connect func(*testing.T, Verifier) Client
+}{
+	{name: "grpc", connect: connect},
+	{name: "in-process", connect: serveInProcess},
+}
+
+// TestInProcessSeesWhatGRPCSees: a plugin served in process receives the same
+// Request (after Configure) and the host the same Info and Result as over
+// gRPC, field for field.
+func TestInProcessSeesWhatGRPCSees(t *testing.T) {
+	roots := []TrustRoot{
+		{Name: "public-good", TrustedRootJSON: []byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`)},
+		{Name: "keys", PublicKeysPEM: [][]byte{[]byte("-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n")}},
+	}
+	req := &Request{
+		Kind: "blob", Name: "libvmaf",
+		Attributes: json.RawMessage(`{"path":"dist/libvmaf.so","tags":["a"]}`),
+		Identities: []Identity{{
+			Name: "release", Issuer: "https://token.actions.githubusercontent.com", Subject: "https://github.com/vmafx/vmafx/.github/workflows/release.yml@refs/tags/v1",
+			Extensions: map[string]string{"source_repository_uri": "https://github.com/vmafx/vmafx"},
+		}},
+		TrustRoot: &TrustRoot{Name: "keys"}, Require: 1, UseKey: true, Offline: true,
+		Deadline: time.Now().Add(time.Hour).Round(0), PolicyDir: "/etc/vmafx",
+		Requirements: Requirements{TlogThreshold: intp(1), IgnoreTlog: true, TimeSource: "timestamp"},
+	}
+	type seen struct {
+		info Info
+		req  Request
+		res  *Result
+	}
+	var got []seen
+	for _, tr := range transports {
+		fv := &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) { return fullResult(), nil }}
+		c := tr.connect(t, fv)
+		info, err := c.Describe(context.Background())
+		if err != nil {
+			t.Fatalf("%s: Describe: %v", tr.name, err)
+		}
+		if _, err := c.Configure(context.Background(), roots); err != nil {
+			t.Fatalf("%s: Configure: %v", tr.name, err)
+		}
+		res, err := c.Verify(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%s: Verify: %v", tr.name, err)
+		}
+		r, calls := fv.seen()
+		if calls != 1 || r == nil {
+			t.Fatalf("%s: plugin called %d times", tr.name, calls)
+		}
+		if r.progress == nil {
+			t.Errorf("%s: the plugin's request has no progress hub", tr.name)
+		}
+		pr := *r
+		pr.progress = nil // a hub per server
+		got = append(got, seen{info: info, req: pr, res: res})
+	}
+	if !reflect.DeepEqual(got[0].info, got[1].info) {
+		t.Errorf("Info differs:\n grpc %+v\n in-process %+v", got[0].info, got[1].info)
+	}
+	if !reflect.DeepEqual(got[0].req, got[1].req) {
+		t.Errorf("Request differs:\n grpc %+v\n in-process %+v", got[0].req, got[1].req)
+	}
+	if got[1].req.TrustRoot == nil || len(got[1].req.TrustRoot.PublicKeysPEM) != 1 {
+		t.Errorf("in-process plugin did not resolve the configured root: %+v", got[1].req.TrustRoot)
+	}
+	if !reflect.DeepEqual(got[0].res, got[1].res) || !reflect.DeepEqual(got[1].res, fullResult()) {
+		t.Errorf("Result differs:\n grpc %+v\n in-process %+v", got[0].res, got[1].res)
+	}
+}
+
+// panickyVerifier panics in Info or Verify.
+type panickyVerifier struct{ inInfo bool }
+
+func (p panickyVerifier) Info() Info {
+	if p.inInfo {
+		panic("info exploded")
+	}
+	return testInfo()
+}
+
+func (p panickyVerifier) Verify(context.Context, *Request) (*Result, error) {
+	panic("verify exploded")
+}
+
+// TestInProcessPanics: a panic in a call is that call's error (Describe) or
+// the artifact's error (Verify); the host process lives on.
+func TestInProcessPanics(t *testing.T) {
+	c := serveInProcess(t, panickyVerifier{inInfo: true})
+	if _, err := c.Describe(context.Background()); err == nil || !strings.Contains(err.Error(), "info exploded") ||
+		!strings.Contains(err.Error(), "Describe") {
+		t.Errorf("Describe error = %v, want the panic and the call", err)
+	}
+	c = serveInProcess(t, panickyVerifier{})
+	res, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "a"})
+	if err != nil || res.Status != StatusError || !strings.Contains(res.Reason, "verify exploded") {
+		t.Errorf("Verify = %+v, %v, want an error result naming the panic", res, err)
+	}
+}
+
+// TestPluginProcessServerRecoversPanics: the gRPC server a plugin process
+// serves with (Serve) turns a panic in any call into that call's error.
+func TestPluginProcessServerRecoversPanics(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newGRPCServer(nil)
+	pb.RegisterVerifierServer(s, &server{impl: panickyVerifier{inInfo: true}, roots: map[string]*TrustRoot{}, progress: &progressHub{}})
+	go func() { _ = s.Serve(l) }()
+	t.Cleanup(s.Stop)
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	c := &remote{c: pb.NewVerifierClient(conn)}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Describe(ctx); err == nil || !strings.Contains(err.Error(), "info exploded") {
+		t.Fatalf("Describe error = %v, want the panic", err)
+	}
+	// The server still answers.
+	if _, err := c.Configure(ctx, nil); err != nil {
+		t.Fatalf("Configure after a panic: %v", err)
+	}
+}
+
+// TestInProcessProgress: reports reach the host's Progress; it returns nil
+// when the host cancels and an error once the plugin is stopped.
+func TestInProcessProgress(t *testing.T) {
+	const total = 8 << 20
+	c, stop := ServeInProcess(&fakeVerifier{info: testInfo(), verify: func(_ context.Context, req *Request) (*Result, error) {
+		req.Progress("models.tar.gz")(total, total)
+		return (&Result{Status: StatusPass}).Pass("ok", ""), nil
+	}})
+	defer stop()
+	hub := c.(*inProcess).s.progress
+	ctx, cancel := context.WithCancel(context.Background())
+	var (
+		mu  sync.Mutex
+		got []Progress
+	)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Progress(ctx, func(p Progress) { mu.Lock(); got = append(got, p); mu.Unlock() })
+	}()
+	waitForSubscriber(t, hub)
+	if _, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "models"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Progress after cancel = %v, want nil", err)
+	}
+	mu.Lock()
+	want := []Progress{{Kind: "blob", Name: "models", Label: "models.tar.gz", Done: total, Total: total}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("progress = %+v, want %+v", got, want)
+	}
+	mu.Unlock()
+
+	go func() { done <- c.Progress(context.Background(), func(Progress) {}) }()
+	waitForSubscriber(t, hub)
+	stop()
+	if err := <-done; !errors.Is(err, errStopped) {
+		t.Errorf("Progress after stop = %v, want errStopped", err)
+	}
+	if hub.subscribers() != 0 {
+		t.Errorf("%d subscribers left after Progress returned", hub.subscribers())
+	}
+}
+
+// TestInProcessHostCancellation: the plugin's context is the host's, so a
+// cancelled verification ends with the context's error.
+func TestInProcessHostCancellation(t *testing.T) {
+	c := serveInProcess(t, &fakeVerifier{info: testInfo(), verify: func(ctx context.Context, _ *Request) (*Result, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Verify(ctx, &Request{Kind: "blob", Name: "x"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want DeadlineExceeded", err)
+	}
+}
