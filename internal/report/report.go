@@ -3,6 +3,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -93,7 +94,10 @@ type TextOptions struct {
 // that came from a plugin or an artifact is printed through termtext.Clean:
 // a certificate subject or a registry's message must not be able to move the
 // cursor or recolour a verdict.
-func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
+func Text(out io.Writer, results []*host.Result, opts TextOptions) error {
+	// One write at the end: tabwriter writes every cell and pad separately,
+	// hundreds of system calls for a release's table.
+	w := bufio.NewWriterSize(out, 64<<10)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ARTIFACT\tKIND\tSTATUS\tSIGNER\tREASON")
 	for _, r := range results {
@@ -140,7 +144,7 @@ func Text(w io.Writer, results []*host.Result, opts TextOptions) error {
 	}
 	s := Summarize(results)
 	fmt.Fprintf(w, "\nsummary: %d artifact(s): %d verified, %d failed, %d could not be checked\n", s.Total, s.Passed, s.Failed, s.Errored)
-	return nil
+	return w.Flush()
 }
 
 func status(s sdk.Status, color bool) string {

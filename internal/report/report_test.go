@@ -359,3 +359,34 @@ func TestTextNeutralisesControlSequences(t *testing.T) {
 		}
 	}
 }
+
+// countingWriter counts Write calls.
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+// TestTextWritesOnce: the table reaches its writer (stdout) in one write, not
+// a system call per cell, and says the same as written piecemeal.
+func TestTextWritesOnce(t *testing.T) {
+	var rows []*host.Result
+	for i := range 50 {
+		rows = append(rows, res(strings.Repeat("x", i%7+1)+"-artifact", sdk.StatusPass))
+	}
+	rows = append(rows, sampleResults()...)
+	w := &countingWriter{}
+	if err := report.Text(w, rows, report.TextOptions{Verbose: true}); err != nil {
+		t.Fatal(err)
+	}
+	if w.writes != 1 {
+		t.Errorf("%d writes, want 1", w.writes)
+	}
+	if got := strings.Count(w.String(), "\n"); got < len(rows)+2 {
+		t.Errorf("%d lines for %d rows:\n%s", got, len(rows), w.String())
+	}
+}
