@@ -236,7 +236,9 @@ func fileExists(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-var rootFileRE = regexp.MustCompile(`^([1-9][0-9]{0,18})\.root\.json$`)
+var rootFileRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([1-9][0-9]{0,18})\.root\.json$`)
+})
 
 // writeRootHistory replaces the cached root history with the roots fetched by
 // this refresh (sigstore-go always walks from the pinned anchor, so they are
@@ -251,7 +253,7 @@ func writeRootHistory(l cacheLayout, roots map[int64][]byte) error {
 		return err
 	}
 	for _, e := range entries {
-		m := rootFileRE.FindStringSubmatch(e.Name())
+		m := rootFileRE().FindStringSubmatch(e.Name())
 		if m == nil {
 			continue
 		}
@@ -359,7 +361,7 @@ func (f *httpFetcher) DownloadFile(urlPath string, maxLength int64, _ time.Durat
 		return nil, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("download failed for %s, more than the expected %d bytes", urlPath, maxLength)}
 	}
 	if name, ok := strings.CutPrefix(urlPath, f.prefix); ok {
-		if m := rootFileRE.FindStringSubmatch(name); m != nil {
+		if m := rootFileRE().FindStringSubmatch(name); m != nil {
 			if v, err := strconv.ParseInt(m[1], 10, 64); err == nil {
 				f.mu.Lock()
 				f.roots[v] = data

@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // EnvGitHubAPI overrides the GitHub REST API base URL (GitHub Enterprise
@@ -19,14 +20,16 @@ import (
 // for public repositories.
 const EnvGitHubAPI = "VMAFX_TRUST_GITHUB_API_URL"
 
-var ownerRepo = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+var ownerRepo = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+})
 
 // githubAttestations lists the Sigstore bundles GitHub stores for digest in
 // owner/repo (`GET /repos/{owner}/{repo}/attestations/{digest}`, what `gh
 // attestation verify` reads): each inline, or behind a snappy-compressed
 // bundle_url.
 func (p *Plugin) githubAttestations(ctx context.Context, repo, digest string, offline bool) ([][]byte, string, error) {
-	if !ownerRepo.MatchString(repo) {
+	if !ownerRepo().MatchString(repo) {
 		return nil, "", fmt.Errorf("github_repository %q: want owner/name", repo)
 	}
 	base := os.Getenv(EnvGitHubAPI)

@@ -199,7 +199,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	for _, id := range req.Identities {
 		ids = append(ids, trust.Identity(id))
 	}
-	if a.GitHubRepository != "" && !ownerRepo.MatchString(a.GitHubRepository) {
+	if a.GitHubRepository != "" && !ownerRepo().MatchString(a.GitHubRepository) {
 		return res.Fail("attributes", fmt.Sprintf("github_repository %q: want owner/name", a.GitHubRepository)), nil
 	}
 	v := &verifier{p: p, st: st, req: req, m: m, ids: ids, needSig: needSig, preds: preds, ghRepo: a.GitHubRepository,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
@@ -24,7 +25,9 @@ const (
 )
 
 // legacyTag matches cosign's and the referrers fallback's tags.
-var legacyTag = regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.[a-z]+)?$`)
+var legacyTag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.[a-z]+)?$`)
+})
 
 // layoutStore is an OCI image layout directory (oci-layout://DIR), as
 // written by `cosign save`, `oras copy --to-oci-layout`, `crane` or
@@ -66,7 +69,7 @@ func (s *layoutStore) image(ctx context.Context) (string, error) {
 		case cosignKindSigs, cosignKindAtts, cosignKindSBOMs:
 			continue
 		}
-		if legacyTag.MatchString(d.Annotations[annotationRefName]) {
+		if legacyTag().MatchString(d.Annotations[annotationRefName]) {
 			continue
 		}
 		if strings.HasPrefix(d.ArtifactType, bundleArtifactPrefix) {

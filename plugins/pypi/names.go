@@ -6,19 +6,24 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // NormalizeName is PEP 503's normalised project name: lower case, every run
 // of "-", "_" and "." replaced by one "-".
 func NormalizeName(name string) string {
-	return nameSeparators.ReplaceAllString(strings.ToLower(name), "-")
+	return nameSeparators().ReplaceAllString(strings.ToLower(name), "-")
 }
 
-var nameSeparators = regexp.MustCompile(`[-_.]+`)
+var nameSeparators = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[-_.]+`)
+})
 
 // validName is the Core Metadata name rule (PEP 508): ASCII letters, digits,
 // "-", "_", "."; starting and ending with a letter or digit.
-var validName = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
+var validName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
+})
 
 // distFile is a parsed distribution file name: what two names must share to
 // name the same distribution (packaging's parse_wheel_filename and
@@ -57,7 +62,9 @@ func parseDistFile(filename string) (distFile, error) {
 	return distFile{}, fmt.Errorf("%q is neither a wheel (.whl) nor an sdist (.tar.gz, .zip)", filename)
 }
 
-var wheelNamePart = regexp.MustCompile(`^[A-Za-z0-9._]+$`)
+var wheelNamePart = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9._]+$`)
+})
 
 func parseWheel(filename string) (distFile, error) {
 	stem := strings.TrimSuffix(filename, ".whl")
@@ -66,7 +73,7 @@ func parseWheel(filename string) (distFile, error) {
 		return distFile{}, fmt.Errorf("wheel name %q: want name-version[-build]-python-abi-platform.whl", filename)
 	}
 	namePart := parts[0]
-	if strings.Contains(namePart, "__") || !wheelNamePart.MatchString(namePart) {
+	if strings.Contains(namePart, "__") || !wheelNamePart().MatchString(namePart) {
 		return distFile{}, fmt.Errorf("wheel name %q: invalid project name %q", filename, namePart)
 	}
 	key, err := versionKey(parts[1])
@@ -75,7 +82,7 @@ func parseWheel(filename string) (distFile, error) {
 	}
 	d := distFile{Name: NormalizeName(namePart), Version: parts[1], key: key, Wheel: true}
 	if len(parts) == 6 {
-		m := buildTag.FindStringSubmatch(parts[2])
+		m := buildTag().FindStringSubmatch(parts[2])
 		if m == nil {
 			return distFile{}, fmt.Errorf("wheel name %q: build tag %q must start with a digit", filename, parts[2])
 		}
@@ -101,7 +108,9 @@ func parseWheel(filename string) (distFile, error) {
 	return d, nil
 }
 
-var buildTag = regexp.MustCompile(`^([0-9]+)(.*)$`)
+var buildTag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9]+)(.*)$`)
+})
 
 func parseSdist(filename, ext string) (distFile, error) {
 	stem := strings.TrimSuffix(filename, ext)
@@ -110,7 +119,7 @@ func parseSdist(filename, ext string) (distFile, error) {
 		return distFile{}, fmt.Errorf("sdist name %q: want name-version%s", filename, ext)
 	}
 	name, version := stem[:i], stem[i+1:]
-	if !validName.MatchString(name) {
+	if !validName().MatchString(name) {
 		return distFile{}, fmt.Errorf("sdist name %q: invalid project name %q", filename, name)
 	}
 	key, err := versionKey(version)
@@ -122,19 +131,21 @@ func parseSdist(filename, ext string) (distFile, error) {
 
 // pep440 is the version scheme's grammar (PEP 440, appendix B), with the
 // spellings it allows.
-var pep440 = regexp.MustCompile(`(?i)^\s*v?` +
-	`(?:([0-9]+)!)?` + // epoch
-	`([0-9]+(?:\.[0-9]+)*)` + // release
-	`(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?([0-9]+)?)?` + // pre-release
-	`(?:-([0-9]+)|[-_.]?(post|rev|r)[-_.]?([0-9]+)?)?` + // post-release
-	`(?:[-_.]?(dev)[-_.]?([0-9]+)?)?` + // dev release
-	`(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?` + // local version
-	`\s*$`)
+var pep440 = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*v?` +
+		`(?:([0-9]+)!)?` + // epoch
+		`([0-9]+(?:\.[0-9]+)*)` + // release
+		`(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?([0-9]+)?)?` + // pre-release
+		`(?:-([0-9]+)|[-_.]?(post|rev|r)[-_.]?([0-9]+)?)?` + // post-release
+		`(?:[-_.]?(dev)[-_.]?([0-9]+)?)?` + // dev release
+		`(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?` + // local version
+		`\s*$`)
+})
 
 // versionKey returns a string that two versions share exactly when PEP 440
 // calls them equal (1.0 == 1.0.0 == v1.0, 1.0a1 == 1.0.alpha.1, …).
 func versionKey(v string) (string, error) {
-	m := pep440.FindStringSubmatch(v)
+	m := pep440().FindStringSubmatch(v)
 	if m == nil {
 		return "", fmt.Errorf("version %q is not a PEP 440 version", v)
 	}
@@ -172,7 +183,7 @@ func versionKey(v string) (string, error) {
 		b.WriteString(".dev" + num(m[9]))
 	}
 	if m[10] != "" {
-		local := nameSeparators.Split(strings.ToLower(m[10]), -1)
+		local := nameSeparators().Split(strings.ToLower(m[10]), -1)
 		for i, seg := range local {
 			if _, err := strconv.Atoi(seg); err == nil {
 				local[i] = num(seg)

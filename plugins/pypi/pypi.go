@@ -147,7 +147,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if r.project == "" {
 		r.project = req.Name
 	}
-	if !validName.MatchString(r.project) {
+	if !validName().MatchString(r.project) {
 		return res.Fail("attributes", fmt.Sprintf("project %q is not a valid Python project name", r.project)), nil
 	}
 	if r.version != "" {
