@@ -119,3 +119,16 @@ type panicError struct {
 func (e *panicError) Error() string {
 	return "plugin panicked in " + e.method + ": " + fmt.Sprint(e.value)
 }
+
+// Safely runs f and returns its error, or a panic in it as an error. Wrap the
+// body of every goroutine a plugin starts: the SDK recovers a panic in
+// Verify itself, but not on other goroutines, where it would end the plugin
+// process, or the host for a built-in served in process.
+func Safely(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("plugin panicked: %v", p)
+		}
+	}()
+	return f()
+}

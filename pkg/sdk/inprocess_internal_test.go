@@ -223,3 +223,38 @@ func TestInProcessHostCancellation(t *testing.T) {
 		t.Errorf("err = %v, want DeadlineExceeded", err)
 	}
 }
+
+func TestSafely(t *testing.T) {
+	sentinel := errors.New("registry said no")
+	tests := []struct {
+		name string
+		f    func() error
+		want string // "" = nil error
+	}{
+		{name: "nil", f: func() error { return nil }},
+		{name: "error passes through", f: func() error { return sentinel }, want: "registry said no"},
+		{name: "panic value", f: func() error { panic("index out of range") }, want: "plugin panicked: index out of range"},
+		{name: "runtime error", f: func() error {
+			var m map[string]int
+			m["x"] = 1
+			return nil
+		}, want: "plugin panicked: assignment to entry in nil map"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Safely(tt.f)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if err := Safely(func() error { return sentinel }); !errors.Is(err, sentinel) {
+		t.Errorf("the function's own error is not returned as is: %v", err)
+	}
+}

@@ -235,7 +235,13 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = v.verifyPart(ctx, parts[i], inherited)
+			err := sdk.Safely(func() error {
+				results[i] = v.verifyPart(ctx, parts[i], inherited)
+				return nil
+			})
+			if err != nil {
+				results[i] = (&sdk.Result{}).Errorf("verify", "%s: %v", parts[i].name, err)
+			}
 		}()
 	}
 	wg.Wait()
@@ -855,7 +861,10 @@ func (v *verifier) referrerCandidates(ctx context.Context, digest string, b bind
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = v.referrerBundles(ctx, d, digest)
+			errs[i] = sdk.Safely(func() (err error) {
+				out[i], err = v.referrerBundles(ctx, d, digest)
+				return err
+			})
 		}()
 	}
 	wg.Wait()

@@ -207,7 +207,14 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res.SubResults[i] = r.verifyDist(ctx, dists[i])
+				err := sdk.Safely(func() error {
+					res.SubResults[i] = r.verifyDist(ctx, dists[i])
+					return nil
+				})
+				if err != nil {
+					res.SubResults[i] = sdk.SubResult{Name: dists[i].name, Status: sdk.StatusError, Reason: err.Error(),
+						Checks: []sdk.Check{{Name: "verify", Detail: err.Error()}}}
+				}
 			}
 		}()
 	}
