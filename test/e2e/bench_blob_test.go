@@ -276,20 +276,23 @@ func bbCosignArgs(file, bundle, root string) []string {
 // BenchmarkVerifyBlob1GiBPeakRSS verifies a signed 1 GiB file with
 // `vmafx-trust verify-blob … --offline` per iteration and reports its peak
 // resident set size: peak-RSS-MiB, the largest over the iterations, target
-// < 64 MiB. The figure is wait4's ru_maxrss of the vmafx-trust process,
-// which on Linux also covers the plugin processes it waited for (the
-// largest of them, not their sum), read through rsslaunch (see
-// bbLauncherSource) so that the benchmark's own memory does not leak into
-// it.
+// < 64 MiB. The built-in blob plugin runs in the host process by default;
+// the figure is wait4's ru_maxrss of the vmafx-trust process, which on
+// Linux also covers plugin processes it waited for (the largest of them,
+// not their sum), read through rsslaunch (see bbLauncherSource) so that the
+// benchmark's own memory does not leak into it.
 //
-// Two untimed runs check the figure against /proc (bbCheckRusage): the
-// first makes the plugin, not the host, large, and fails the benchmark if
-// ru_maxrss misses the plugin; the second watches a 1 GiB verification and
-// reports the VmHWM of the host and of the plugin (proc-host-HWM-MiB,
-// proc-plugin-HWM-MiB) and their sum (proc-sum-HWM-MiB, the most both can
-// hold together). With cosign present each iteration also runs `cosign
-// verify-blob` on the same file and bundle, timer stopped, through the same
-// launcher: cosign-peak-RSS-MiB and cosign-ns/op.
+// Untimed runs check the figure against /proc (bbCheckRusage): the first,
+// with the built-ins in processes of their own (VMAFX_TRUST_ISOLATE_BUILTINS),
+// makes the plugin, not the host, large, and fails the benchmark if
+// ru_maxrss misses the plugin; the second watches the default 1 GiB
+// verification (proc-HWM-MiB); the third watches it with the plugin in its
+// own process and reports the VmHWM of the host and of the plugin
+// (isolated-host-HWM-MiB, isolated-plugin-HWM-MiB) and their sum
+// (isolated-sum-HWM-MiB, the most both can hold together). With cosign
+// present each iteration also runs `cosign verify-blob` on the same file
+// and bundle, timer stopped, through the same launcher: cosign-peak-RSS-MiB
+// and cosign-ns/op.
 func BenchmarkVerifyBlob1GiBPeakRSS(b *testing.B) {
 	dir := b.TempDir()
 	ss, err := testsigstore.New()
@@ -327,7 +330,8 @@ func BenchmarkVerifyBlob1GiBPeakRSS(b *testing.B) {
 	if err := os.WriteFile(padded, line.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	host, plugin, maxrss := bbCheckRusage(b, launcher, env, verifyArgs(small, padded))
+	isolated := append(env[:len(env):len(env)], "VMAFX_TRUST_ISOLATE_BUILTINS=1")
+	host, plugin, maxrss := bbCheckRusage(b, launcher, isolated, true, verifyArgs(small, padded))
 	switch {
 	case plugin < host+16<<10:
 		b.Logf("ru_maxrss check inconclusive: the plugin (VmHWM %d KiB) is not much larger than the host (%d KiB)", plugin, host)
@@ -337,8 +341,13 @@ func BenchmarkVerifyBlob1GiBPeakRSS(b *testing.B) {
 		b.Logf("ru_maxrss covers the plugin: host VmHWM %d KiB, plugin VmHWM %d KiB, wait4 ru_maxrss %d KiB", host, plugin, maxrss)
 	}
 
-	// 2. The 1 GiB verification, watched.
-	hostHWM, pluginHWM, maxrss := bbCheckRusage(b, launcher, env, verifyArgs(file, bundle))
+	// 2. The 1 GiB verification, watched: one process.
+	hwm, _, maxrss := bbCheckRusage(b, launcher, env, false, verifyArgs(file, bundle))
+	if maxrss+bbSlackKiB < hwm {
+		b.Errorf("ru_maxrss %d KiB is below the VmHWM seen (%d KiB)", maxrss, hwm)
+	}
+	// 3. The same with the plugin in a process of its own.
+	hostHWM, pluginHWM, maxrss := bbCheckRusage(b, launcher, isolated, true, verifyArgs(file, bundle))
 	if maxrss+bbSlackKiB < max(hostHWM, pluginHWM) {
 		b.Errorf("ru_maxrss %d KiB is below a VmHWM seen (host %d KiB, plugin %d KiB)", maxrss, hostHWM, pluginHWM)
 	}
@@ -368,9 +377,10 @@ func BenchmarkVerifyBlob1GiBPeakRSS(b *testing.B) {
 		b.Errorf("peak RSS %d KiB is no more than the launcher's own (%d KiB): it measures the launcher", peak, floor)
 	}
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
-	b.ReportMetric(float64(hostHWM)/1024, "proc-host-HWM-MiB")
-	b.ReportMetric(float64(pluginHWM)/1024, "proc-plugin-HWM-MiB")
-	b.ReportMetric(float64(hostHWM+pluginHWM)/1024, "proc-sum-HWM-MiB")
+	b.ReportMetric(float64(hwm)/1024, "proc-HWM-MiB")
+	b.ReportMetric(float64(hostHWM)/1024, "isolated-host-HWM-MiB")
+	b.ReportMetric(float64(pluginHWM)/1024, "isolated-plugin-HWM-MiB")
+	b.ReportMetric(float64(hostHWM+pluginHWM)/1024, "isolated-sum-HWM-MiB")
 	if cosignRuns > 0 {
 		b.ReportMetric(float64(cosignPeak)/1024, "cosign-peak-RSS-MiB")
 		b.ReportMetric(float64(cosignTime.Nanoseconds())/float64(cosignRuns), "cosign-ns/op")
@@ -384,11 +394,12 @@ const bbSlackKiB = 2 << 10
 
 // bbCheckRusage runs vmafx-trust with args through the launcher once,
 // watching /proc, and returns the VmHWM seen of the vmafx-trust process and
-// of its largest plugin, and the ru_maxrss wait4 reported. Polling reads a
+// of its largest plugin process (which must exist when wantPlugin), and the
+// ru_maxrss wait4 reported. Polling reads a
 // VmHWM no larger than the true peak (it can miss the last milliseconds of
 // a process, more on a loaded machine), so a VmHWM above ru_maxrss
 // disproves ru_maxrss, while one below it proves nothing.
-func bbCheckRusage(b *testing.B, launcher string, env, args []string) (host, plugin, maxrss int64) {
+func bbCheckRusage(b *testing.B, launcher string, env []string, wantPlugin bool, args []string) (host, plugin, maxrss int64) {
 	b.Helper()
 	var procs map[int]*bbProc
 	watch := func(pid int, done <-chan struct{}) { procs = bbWatch(pid, done) }
@@ -415,8 +426,13 @@ func bbCheckRusage(b *testing.B, launcher string, env, args []string) (host, plu
 	}
 	b.Logf("/proc: vmafx-trust %d: VmHWM %d KiB; launcher VmHWM %d KiB; wait4 ru_maxrss %d KiB",
 		hostPid, host, r.floorKiB, r.maxRSSKiB)
-	if hostPid == 0 || plugin == 0 {
-		b.Fatalf("/proc polling did not see vmafx-trust and its plugin under the launcher (%d processes seen)", len(procs))
+	switch {
+	case hostPid == 0:
+		b.Fatalf("/proc polling did not see vmafx-trust under the launcher (%d processes seen)", len(procs))
+	case wantPlugin && plugin == 0:
+		b.Fatalf("/proc polling did not see vmafx-trust's plugin process under the launcher (%d processes seen)", len(procs))
+	case !wantPlugin && plugin != 0:
+		b.Fatalf("vmafx-trust started %d plugin processes; the built-in blob plugin should run in process", len(procs)-2)
 	}
 	return host, plugin, r.maxRSSKiB
 }
