@@ -1,7 +1,8 @@
-// Package host runs a policy: it launches verifier plugins out of process,
-// decodes the policy with their schemas, loads trust material once, schedules
-// verifications concurrently and re-verifies every piece of evidence a plugin
-// returns. It knows no artifact format and imports no plugin.
+// Package host runs a policy: it launches verifier plugins (out of process,
+// built-ins also inside it), decodes the policy with their schemas, loads
+// trust material once, schedules verifications concurrently and re-verifies
+// every piece of evidence a plugin returns. It knows no artifact format and
+// imports no plugin.
 package host
 
 import (
@@ -66,8 +67,9 @@ func Builtin(name, executable string, args ...string) Source {
 }
 
 // BuiltinInProcess makes a Source for a built-in plugin served inside the
-// host process: the same plugin protocol over an in-memory connection,
-// without the cost of starting a process (see docs/architecture.md).
+// host process (sdk.ServeInProcess): the plugin protocol's calls and
+// messages without a connection or a process to start (see
+// docs/architecture.md, "Where plugins run").
 func BuiltinInProcess(name string, newVerifier func() sdk.Verifier) Source {
 	return Source{Name: name, Builtin: true, Path: "in-process", InProcess: newVerifier}
 }
