@@ -97,7 +97,14 @@ func TestLaunchInProcess(t *testing.T) {
 			a := artifact([]trust.Identity{releaseID("release")}, 1)
 			a.Attributes = map[string]any{"path": "/d/libvmaf.so"}
 			a.UseKey = false
+			began := time.Now()
 			rs := verifyArtifact(context.Background(), a, p, e.material, "/policy", true, time.Minute)
+			// An error from an in-process plugin is not a crash to wait for:
+			// there is no process to see exit (out of process the host
+			// waits up to a second for it).
+			if waited := time.Since(began); waited > 500*time.Millisecond {
+				t.Errorf("verification took %v: the host waited for a plugin process that does not exist", waited)
+			}
 			if len(rs) != 1 || rs[0].Status.String() != tt.wantStatus || !strings.Contains(rs[0].Reason, tt.wantReason) {
 				t.Fatalf("results %+v, want one %s row with %q", rs[0], tt.wantStatus, tt.wantReason)
 			}

@@ -7,16 +7,20 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
 )
 
 // ServeInProcess serves v inside the calling process and returns the host's
 // client for it. The plugin sees what it would see over gRPC: every request
-// and result goes through the same protocol messages and conversions, and a
-// panic in a call becomes that call's error. What it gives up is the wire
-// (nothing is serialised) and process isolation: a panic on a goroutine of
-// the plugin's own, or a runaway allocation, takes the host down with it.
+// and result is encoded to the protocol's wire format and decoded again
+// (so neither side shares memory with the other, strings must be valid
+// UTF-8 and messages are bounded by MaxMessageSize, as on the wire), a
+// call returns when its context ends whether or not the plugin does, and a
+// panic in a call becomes that call's error. What it gives up is process
+// isolation: a panic on a goroutine of the plugin's own (see Safely), a
+// runaway allocation or a call that never returns stays in the host.
 // stop ends the plugin's progress reports; the client must not be used after.
 func ServeInProcess(v Verifier) (c Client, stop func()) {
 	s := &server{impl: v, roots: map[string]*TrustRoot{}, progress: &progressHub{}}
@@ -31,22 +35,67 @@ type inProcess struct {
 	done chan struct{}
 }
 
-// call runs one plugin call, turning a panic into its error as the gRPC
-// server's interceptor does for a plugin process.
-func call[T any](method string, f func() (T, error)) (resp T, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			var zero T
-			resp, err = zero, &panicError{method: method, value: p}
+// wire copies m through the protocol's wire format, as gRPC would: the copy
+// shares no memory with m, and what gRPC refuses to send (invalid UTF-8 in
+// a string, more than MaxMessageSize bytes) is an error here too.
+func wire[T proto.Message](m T) (T, error) {
+	var zero T
+	if n := proto.Size(m); n > MaxMessageSize {
+		return zero, fmt.Errorf("message of %d bytes is larger than the %d allowed", n, MaxMessageSize)
+	}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return zero, err
+	}
+	out := m.ProtoReflect().New().Interface().(T)
+	if err := proto.Unmarshal(b, out); err != nil {
+		return zero, err
+	}
+	return out, nil
+}
+
+// call runs one plugin call on a copy of req and returns a copy of its
+// answer. It returns when ctx ends even if the plugin has not (the plugin
+// keeps only its own copies), and a panic in the plugin is the call's error,
+// as the gRPC server's interceptor makes it for a plugin process.
+func call[Req, Resp proto.Message](ctx context.Context, method string, req Req, f func(context.Context, Req) (Resp, error)) (Resp, error) {
+	var zero Resp
+	in, err := wire(req)
+	if err != nil {
+		return zero, fmt.Errorf("%s: request: %w", method, err)
+	}
+	type answer struct {
+		resp Resp
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		var a answer
+		defer func() {
+			if p := recover(); p != nil {
+				a = answer{err: &panicError{method: method, value: p}}
+			}
+			answered <- a
+		}()
+		resp, err := f(ctx, in)
+		if err != nil {
+			a.err = err
+			return
+		}
+		if a.resp, err = wire(resp); err != nil {
+			a.err = fmt.Errorf("%s: response: %w", method, err)
 		}
 	}()
-	return f()
+	select {
+	case a := <-answered:
+		return a.resp, a.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
 }
 
 func (c *inProcess) Describe(ctx context.Context) (Info, error) {
-	resp, err := call(pb.Verifier_Describe_FullMethodName, func() (*pb.DescribeResponse, error) {
-		return c.s.Describe(ctx, &pb.DescribeRequest{})
-	})
+	resp, err := call(ctx, pb.Verifier_Describe_FullMethodName, &pb.DescribeRequest{}, c.s.Describe)
 	if err != nil {
 		return Info{}, err
 	}
@@ -54,9 +103,7 @@ func (c *inProcess) Describe(ctx context.Context) (Info, error) {
 }
 
 func (c *inProcess) Configure(ctx context.Context, roots []TrustRoot) ([]Diagnostic, error) {
-	resp, err := call(pb.Verifier_Configure_FullMethodName, func() (*pb.ConfigureResponse, error) {
-		return c.s.Configure(ctx, &pb.ConfigureRequest{TrustRoots: trustRootsToProto(roots)})
-	})
+	resp, err := call(ctx, pb.Verifier_Configure_FullMethodName, &pb.ConfigureRequest{TrustRoots: trustRootsToProto(roots)}, c.s.Configure)
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +111,7 @@ func (c *inProcess) Configure(ctx context.Context, roots []TrustRoot) ([]Diagnos
 }
 
 func (c *inProcess) Verify(ctx context.Context, req *Request) (*Result, error) {
-	resp, err := call(pb.Verifier_Verify_FullMethodName, func() (*pb.VerifyResponse, error) {
-		return c.s.Verify(ctx, requestToProto(req))
-	})
+	resp, err := call(ctx, pb.Verifier_Verify_FullMethodName, requestToProto(req), c.s.Verify)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
 )
@@ -256,5 +258,123 @@ func TestSafely(t *testing.T) {
 	}
 	if err := Safely(func() error { return sentinel }); !errors.Is(err, sentinel) {
 		t.Errorf("the function's own error is not returned as is: %v", err)
+	}
+}
+
+// TestCallsEndWithTheirContext: a plugin that ignores its context (a FIFO
+// opened without one, a deadlock) cannot hold the host past the call's
+// deadline, in process as over gRPC.
+func TestCallsEndWithTheirContext(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			release := make(chan struct{})
+			defer close(release)
+			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) {
+				<-release // never looks at ctx
+				return (&Result{Status: StatusPass}).Pass("late", ""), nil
+			}})
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Verify(ctx, &Request{Kind: "blob", Name: "x"})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) && status.Code(err) != codes.DeadlineExceeded {
+					t.Errorf("err = %v, want the deadline", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Verify still waits for a plugin past its deadline")
+			}
+		})
+	}
+}
+
+// TestInProcessDescribeEndsWithItsContext: Describe and Configure are
+// bounded by their context too.
+func TestInProcessDescribeEndsWithItsContext(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	c := serveInProcess(t, blockingInfo{release})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Describe(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Describe err = %v, want the deadline", err)
+	}
+}
+
+type blockingInfo struct{ release chan struct{} }
+
+func (b blockingInfo) Info() Info {
+	<-b.release
+	return testInfo()
+}
+
+func (b blockingInfo) Verify(context.Context, *Request) (*Result, error) { return nil, nil }
+
+// TestNoMemorySharedWithThePlugin: what a plugin does to its request, or to
+// the result after returning it, does not reach the host's copies, in
+// process as over gRPC (a plugin must not be able to drop an identity
+// constraint the host verifies with).
+func TestNoMemorySharedWithThePlugin(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			var kept *Result
+			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(_ context.Context, req *Request) (*Result, error) {
+				delete(req.Identities[0].Extensions, "source_repository_uri")
+				req.Identities[0].ExtensionRegexps["source_repository_ref"] = ".*"
+				req.Attributes[0] = 'X'
+				kept = fullResult()
+				return kept, nil
+			}})
+			req := &Request{
+				Kind: "blob", Name: "x", Attributes: json.RawMessage(`{"path":"a"}`),
+				Identities: []Identity{{
+					Name: "release", Issuer: "https://token.actions.githubusercontent.com", Subject: "s",
+					Extensions:       map[string]string{"source_repository_uri": "https://github.com/vmafx/vmafx"},
+					ExtensionRegexps: map[string]string{"source_repository_ref": "^refs/tags/v.*$"},
+				}},
+			}
+			res, err := c.Verify(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if req.Identities[0].Extensions["source_repository_uri"] != "https://github.com/vmafx/vmafx" ||
+				req.Identities[0].ExtensionRegexps["source_repository_ref"] != "^refs/tags/v.*$" || string(req.Attributes) != `{"path":"a"}` {
+				t.Errorf("the plugin changed the host's request: %+v %s", req.Identities[0], req.Attributes)
+			}
+			kept.Evidence[0].Bundle[1] = 'X'
+			kept.Checks[0].Detail = "changed"
+			if !reflect.DeepEqual(res, fullResult()) {
+				t.Errorf("the plugin changed the host's result after returning it:\n got %+v\nwant %+v", res, fullResult())
+			}
+		})
+	}
+}
+
+// TestInProcessRefusesWhatTheWireRefuses: invalid UTF-8 in a string field
+// is an error both ways, as on the wire, so a verdict cannot depend on where
+// a built-in runs; and a message over MaxMessageSize is refused.
+func TestInProcessRefusesWhatTheWireRefuses(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) {
+				return (&Result{Status: StatusPass}).Pass("digest", "sha256:\xff\xfe"), nil
+			}})
+			if res, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "x"}); err == nil {
+				t.Errorf("a result with invalid UTF-8 crossed: %+v", res)
+			}
+			if res, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "x", PolicyDir: "/tmp/\xff"}); err == nil {
+				t.Errorf("a request with invalid UTF-8 crossed: %+v", res)
+			}
+		})
+	}
+	big := serveInProcess(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) {
+		return &Result{Status: StatusPass, Evidence: []Evidence{{Type: EvidenceBundle, Bundle: make([]byte, MaxMessageSize+1)}}}, nil
+	}})
+	if _, err := big.Verify(context.Background(), &Request{Kind: "blob", Name: "x"}); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized result: err = %v, want it refused", err)
 	}
 }
