@@ -223,8 +223,8 @@ func launchBuiltins(ctx context.Context, kinds []string) (<-chan launched, error
 // isolateBuiltinsEnv, when true, serves each built-in in a process of its
 // own (this binary re-executed), as plugins from the plugin path always are.
 // By default built-ins are served inside the host process: the same plugin
-// protocol over an in-memory connection, without a second process start
-// (docs/architecture.md, "Where plugins run").
+// protocol's calls and messages, without a connection or a second process
+// to start (docs/architecture.md, "Where plugins run").
 const isolateBuiltinsEnv = "VMAFX_TRUST_ISOLATE_BUILTINS"
 
 // isolateBuiltins reads isolateBuiltinsEnv; unset or empty is false.

@@ -49,8 +49,9 @@ func verifyImageCommand(attestation bool) *cli.Command {
 			if err != nil {
 				return err
 			}
-			// Credentials reach the plugin process through its environment,
-			// never through the policy or the report.
+			// Credentials reach the image plugin through the environment
+			// (its process's, when built-ins are isolated), never through
+			// the policy or the report.
 			for flag, env := range map[string]string{"registry-token": image.EnvRegistryToken, "registry-username": image.EnvRegistryUsername, "registry-password": image.EnvRegistryPassword} {
 				if v := c.String(flag); v != "" {
 					if err := os.Setenv(env, v); err != nil {
