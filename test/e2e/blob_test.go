@@ -367,16 +367,12 @@ blob "tampered" {
 		env    []string
 		source string
 	}{
-		{env: nil, source: "built-in (in process)"},
+		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS="}, source: "built-in (in process)"}, // unset, whatever the caller's environment says
 		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS=0"}, source: "built-in (in process)"},
 		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS=1"}, source: "built-in (own process)"},
 		{env: []string{"VMAFX_TRUST_ISOLATE_BUILTINS=true"}, source: "built-in (own process)"},
 	} {
-		name := strings.Join(tt.env, ",")
-		if name == "" {
-			name = "default"
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(strings.Join(tt.env, ","), func(t *testing.T) {
 			res := runCLI(t, tt.env, "plugins", "list")
 			if res.code != 0 {
 				t.Fatalf("plugins list: exit %d\n%s", res.code, res.stderr)
