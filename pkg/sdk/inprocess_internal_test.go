@@ -180,16 +180,11 @@ func TestInProcessProgress(t *testing.T) {
 	if _, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "models"}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitUntil(func() bool {
 		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(got) > 0
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Progress after cancel = %v, want nil", err)

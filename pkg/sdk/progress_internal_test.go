@@ -49,20 +49,12 @@ func TestProgressReachesHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	elapsed := time.Since(began)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	// Reports may arrive after Verify returns; wait for the last one.
+	waitUntil(func() bool {
 		mu.Lock()
-		n := len(got)
-		last := Progress{}
-		if n > 0 {
-			last = got[n-1]
-		}
-		mu.Unlock()
-		if last.Done == total || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(got) > 0 && got[len(got)-1].Done == total
+	})
 	cancel()
 	if err := <-streamDone; err != nil {
 		t.Fatalf("Progress: %v", err)
@@ -91,13 +83,19 @@ func TestProgressReachesHost(t *testing.T) {
 // subscriber, so reports are not published before the host listens.
 func waitForSubscriber(t *testing.T, hub *progressHub) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for hub.subscribers() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the Progress stream never subscribed")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waitUntil(func() bool { return hub.subscribers() > 0 }) {
+		t.Fatal("the Progress stream never subscribed")
 	}
+}
+
+// waitUntil polls cond for up to five seconds and reports whether it held.
+func waitUntil(cond func() bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 func TestProgressWithoutHost(t *testing.T) {
