@@ -15,57 +15,15 @@ import (
 	"github.com/vmafx/vmafx-trust/plugins/pypi"
 )
 
-type pypiCase struct {
-	ID               string `json:"id"`
-	Kind             string `json:"kind"`
-	Bundle           string `json:"bundle"`
-	TrustedRoot      string `json:"trusted_root"`
-	ArtifactDigest   string `json:"artifact_digest"`
-	ArtifactName     string `json:"artifact_name"`
-	Expected         string `json:"expected"`
-	Reason           string `json:"reason"`
-	ExpectedIdentity struct {
-		SAN       string         `json:"san"`
-		Issuer    string         `json:"issuer"`
-		Publisher map[string]any `json:"publisher"`
-	} `json:"expected_identity"`
-}
+// pypiCase is a pypi case of the real fixtures.
+type pypiCase struct{ realfixtures.PyPICase }
 
 func loadPyPICases(t *testing.T, dir string) []pypiCase {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "cases.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []pypiCase
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
 	var out []pypiCase
-	for _, c := range all {
-		if c.Kind == "pypi" {
-			out = append(out, c)
-		}
-	}
-	if len(out) < 17 {
-		t.Fatalf("only %d pypi cases; the fixture set is incomplete", len(out))
+	for _, c := range realfixtures.PyPICases(t, dir) {
+		out = append(out, pypiCase{c})
 	}
 	return out
-}
-
-// fileName is the distribution a case is about: its artifact_name, else the
-// attestation's file name without the attestation suffix.
-func (c pypiCase) fileName() string {
-	if c.ArtifactName != "" {
-		return c.ArtifactName
-	}
-	base := filepath.Base(c.Bundle)
-	for _, s := range []string{".publish.attestation", ".slsa.attestation", ".attestation", ".provenance", ".sigstore"} {
-		if strings.HasSuffix(base, s) {
-			return strings.TrimSuffix(base, s)
-		}
-	}
-	return base
 }
 
 // publisher is the case's Trusted Publisher as a policy block says it.
@@ -95,7 +53,7 @@ func (c pypiCase) request(t *testing.T, dir string) (*sdk.Request, []trust.Ident
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := c.fileName()
+	name := c.FileName()
 	project := name[:strings.IndexByte(name, '-')]
 	attrs := map[string]any{
 		"file":       []any{map[string]any{"name": name, "sha256": strings.TrimPrefix(c.ArtifactDigest, "sha256:")}},

@@ -39,72 +39,24 @@ func parsePyPIReport(t *testing.T, res result) pypiReport {
 	return r
 }
 
-// pypiFixtureCase is a pypi case of cases.json: a genuine PyPI attestation,
-// provenance object or bundle, with the distribution's name and sha256.
-type pypiFixtureCase struct {
-	ID               string `json:"id"`
-	Kind             string `json:"kind"`
-	Bundle           string `json:"bundle"`
-	TrustedRoot      string `json:"trusted_root"`
-	ArtifactDigest   string `json:"artifact_digest"`
-	ArtifactName     string `json:"artifact_name"`
-	Expected         string `json:"expected"`
-	Reason           string `json:"reason"`
-	ExpectedIdentity struct {
-		SAN       string             `json:"san"`
-		Issuer    string             `json:"issuer"`
-		Publisher map[string]*string `json:"publisher"`
-	} `json:"expected_identity"`
-}
+// pypiFixtureCase is a pypi case of the real fixtures.
+type pypiFixtureCase struct{ realfixtures.PyPICase }
 
 func loadPyPICases(t *testing.T, dir string) []pypiFixtureCase {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "cases.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all, out []pypiFixtureCase
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range all {
-		if c.Kind == "pypi" {
-			out = append(out, c)
-		}
-	}
-	if len(out) < 17 {
-		t.Fatalf("only %d pypi cases found; the fixture set is incomplete", len(out))
+	var out []pypiFixtureCase
+	for _, c := range realfixtures.PyPICases(t, dir) {
+		out = append(out, pypiFixtureCase{c})
 	}
 	return out
 }
 
-// fileName is the distribution the case is about (artifact_name, else the
-// attestation's name without its suffix).
-func (c pypiFixtureCase) fileName() string {
-	if c.ArtifactName != "" {
-		return c.ArtifactName
-	}
-	base := filepath.Base(c.Bundle)
-	for _, s := range []string{".publish.attestation", ".slsa.attestation", ".attestation", ".provenance", ".sigstore"} {
-		base = strings.TrimSuffix(base, s)
-	}
-	return base
-}
-
 func (c pypiFixtureCase) project(t *testing.T) string {
 	t.Helper()
-	p, _, err := pypi.DistributionName(c.fileName())
+	p, _, err := pypi.DistributionName(c.FileName())
 	if err != nil {
 		t.Fatalf("%s: %v", c.ID, err)
 	}
 	return p
-}
-
-func (c pypiFixtureCase) publisherField(k string) string {
-	if v := c.ExpectedIdentity.Publisher[k]; v != nil {
-		return *v
-	}
-	return ""
 }
 
 // pypiFixturePolicy declares every case as a pypi block in the digest form,
@@ -122,14 +74,14 @@ func pypiFixturePolicy(t *testing.T, fixtures string, cases []pypiFixtureCase) s
 			identity = fmt.Sprintf("  identity = identity.%s\n", name)
 		}
 		fmt.Fprintf(&b, "pypi %q {\n  project = %s\n  trust_root = trust_root.%s\n%s", name, q(c.project(t)), name, identity)
-		fmt.Fprintf(&b, "  provenance = %s\n  file {\n    name = %s\n    sha256 = %s\n  }\n", q(filepath.Join(fixtures, c.Bundle)), q(c.fileName()), q(strings.TrimPrefix(c.ArtifactDigest, "sha256:")))
+		fmt.Fprintf(&b, "  provenance = %s\n  file {\n    name = %s\n    sha256 = %s\n  }\n", q(filepath.Join(fixtures, c.Bundle)), q(c.FileName()), q(strings.TrimPrefix(c.ArtifactDigest, "sha256:")))
 		if c.ExpectedIdentity.Publisher != nil {
-			kind := strings.ToLower(c.publisherField("kind"))
-			fmt.Fprintf(&b, "  publisher {\n    kind = %s\n    repository = %s\n", q(kind), q(c.publisherField("repository")))
+			kind := strings.ToLower(c.PublisherField("kind"))
+			fmt.Fprintf(&b, "  publisher {\n    kind = %s\n    repository = %s\n", q(kind), q(c.PublisherField("repository")))
 			if kind == "gitlab" {
-				fmt.Fprintf(&b, "    workflow_filepath = %s\n", q(c.publisherField("workflow_filepath")))
+				fmt.Fprintf(&b, "    workflow_filepath = %s\n", q(c.PublisherField("workflow_filepath")))
 			} else {
-				fmt.Fprintf(&b, "    workflow = %s\n", q(c.publisherField("workflow")))
+				fmt.Fprintf(&b, "    workflow = %s\n", q(c.PublisherField("workflow")))
 			}
 			b.WriteString("  }\n")
 		}
@@ -150,13 +102,13 @@ func TestPyPIFixtureCasesThroughCheck(t *testing.T) {
 	}
 	for i, c := range cases {
 		r := rep.Results[i]
-		if r.Name != fmt.Sprintf("c%03d", i) || r.Part != c.fileName() || r.Plugin != "pypi" {
-			t.Fatalf("row %d is %s[%s] by %s, want c%03d[%s] by pypi", i, r.Name, r.Part, r.Plugin, i, c.fileName())
+		if r.Name != fmt.Sprintf("c%03d", i) || r.Part != c.FileName() || r.Plugin != "pypi" {
+			t.Fatalf("row %d is %s[%s] by %s, want c%03d[%s] by pypi", i, r.Name, r.Part, r.Plugin, i, c.FileName())
 		}
 		if r.Status != c.Expected {
 			t.Errorf("%s: %s, want %s (%s); reason: %s", c.ID, r.Status, c.Expected, c.Reason, r.Reason)
 		}
-		if r.Status == "fail" && !strings.Contains(r.Reason, c.fileName()) && !strings.Contains(r.Reason, filepath.Base(c.Bundle)) {
+		if r.Status == "fail" && !strings.Contains(r.Reason, c.FileName()) && !strings.Contains(r.Reason, filepath.Base(c.Bundle)) {
 			t.Errorf("%s: reason names neither the file nor its provenance: %s", c.ID, r.Reason)
 		}
 	}
@@ -170,14 +122,14 @@ func TestPyPIFixtureCasesThroughCheck(t *testing.T) {
 func TestPyPIFixtureCasesThroughVerb(t *testing.T) {
 	fixtures := realfixtures.Dir(t)
 	for _, c := range loadPyPICases(t, fixtures) {
-		args := []string{"pypi", "verify", "--name", c.fileName(), "--sha256", c.ArtifactDigest,
+		args := []string{"pypi", "verify", "--name", c.FileName(), "--sha256", c.ArtifactDigest,
 			"--provenance", filepath.Join(fixtures, c.Bundle), "--trusted-root", filepath.Join(fixtures, c.TrustedRoot), "--offline"}
 		if c.ExpectedIdentity.Publisher != nil {
-			wf := c.publisherField("workflow")
+			wf := c.PublisherField("workflow")
 			if wf == "" {
-				wf = c.publisherField("workflow_filepath")
+				wf = c.PublisherField("workflow_filepath")
 			}
-			args = append(args, "--kind", strings.ToLower(c.publisherField("kind")), "--repository", c.publisherField("repository"), "--workflow", wf)
+			args = append(args, "--kind", strings.ToLower(c.PublisherField("kind")), "--repository", c.PublisherField("repository"), "--workflow", wf)
 		} else {
 			args = append(args, "--certificate-identity", c.ExpectedIdentity.SAN, "--certificate-oidc-issuer", c.ExpectedIdentity.Issuer)
 		}
