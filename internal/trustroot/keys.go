@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // minRSABits is the smallest RSA modulus accepted for a trusted key.
@@ -19,7 +21,7 @@ const minRSABits = 2048
 // LoadPublicKeyFile reads (at most MaxPublicKeySize bytes) a PEM public key
 // file and returns it as canonical PEM.
 func LoadPublicKeyFile(path string) ([]byte, error) {
-	data, err := readBounded(path, MaxPublicKeySize)
+	data, err := sdk.ReadFile(path, MaxPublicKeySize)
 	if err != nil {
 		return nil, fmt.Errorf("public key %s: %w", path, err)
 	}

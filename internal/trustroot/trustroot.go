@@ -51,7 +51,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -218,7 +217,7 @@ func Fetch(ctx context.Context, mirror, rootPath string, opts Options) ([]byte, 
 // LoadTrustedRootFile reads (at most MaxTrustedRootSize bytes) and validates a
 // trusted_root.json file.
 func LoadTrustedRootFile(path string) ([]byte, error) {
-	data, err := readBounded(path, MaxTrustedRootSize)
+	data, err := sdk.ReadFile(path, MaxTrustedRootSize)
 	if err != nil {
 		return nil, fmt.Errorf("trusted root %s: %w", path, err)
 	}
@@ -263,7 +262,7 @@ func resolveRepo(mirror, rootPath string) (tufRepo, error) {
 	if err != nil {
 		return tufRepo{}, err
 	}
-	data, err := readBounded(rootPath, maxRootSize)
+	data, err := sdk.ReadFile(rootPath, maxRootSize)
 	if err != nil {
 		return tufRepo{}, fmt.Errorf("TUF root %s: %w", rootPath, err)
 	}
@@ -298,38 +297,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// readBounded reads a regular file of at most max bytes.
-func readBounded(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		// The caller names the path; keep only the reason.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err
-		}
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return nil, errors.New("is a directory, not a file")
-	}
-	if fi.Mode().IsRegular() && fi.Size() > max {
-		return nil, fmt.Errorf("file is %d bytes, more than the %d allowed", fi.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("file is more than the %d bytes allowed", max)
-	}
-	return data, nil
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

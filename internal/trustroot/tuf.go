@@ -19,6 +19,8 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
 	"github.com/theupdateframework/go-tuf/v2/metadata/trustedmetadata"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // rootHistoryDir (inside a repository's cache directory) keeps every
@@ -150,7 +152,7 @@ func loadOffline(label string, repo tufRepo, l cacheLayout) ([]byte, error) {
 	// sigstore-go client has no history).
 	for {
 		p := filepath.Join(l.history(), fmt.Sprintf("%d.root.json", trusted.Root.Signed.Version+1))
-		data, err := readBounded(p, maxRootSize)
+		data, err := sdk.ReadFile(p, maxRootSize)
 		if isNotExist(err) {
 			break
 		}
@@ -161,7 +163,7 @@ func loadOffline(label string, repo tufRepo, l cacheLayout) ([]byte, error) {
 			return nil, stale(p, err)
 		}
 	}
-	if data, err := readBounded(l.metadata(metadata.ROOT), maxRootSize); err == nil {
+	if data, err := sdk.ReadFile(l.metadata(metadata.ROOT), maxRootSize); err == nil {
 		if m, err := metadata.Root().FromBytes(data); err == nil && m.Signed.Version == trusted.Root.Signed.Version+1 {
 			if _, err := trusted.UpdateRoot(data); err != nil {
 				return nil, stale(l.metadata(metadata.ROOT), err)
@@ -184,7 +186,7 @@ func loadOffline(label string, repo tufRepo, l cacheLayout) ([]byte, error) {
 	}
 	for _, s := range steps {
 		p := l.metadata(s.role)
-		data, err := readBounded(p, s.max)
+		data, err := sdk.ReadFile(p, s.max)
 		if err != nil {
 			return nil, stale(p, err)
 		}
@@ -203,7 +205,7 @@ func loadOffline(label string, repo tufRepo, l cacheLayout) ([]byte, error) {
 	if tf.Length > MaxTrustedRootSize {
 		return nil, stale(l.metadata(metadata.TARGETS), fmt.Errorf("%s is listed with %d bytes, more than the %d allowed", TargetName, tf.Length, MaxTrustedRootSize))
 	}
-	data, err := readBounded(l.target(), tf.Length)
+	data, err := sdk.ReadFile(l.target(), tf.Length)
 	if err != nil {
 		return nil, stale(l.target(), err)
 	}
@@ -220,7 +222,7 @@ func loadOffline(label string, repo tufRepo, l cacheLayout) ([]byte, error) {
 // sigstore-go recorded it, or now when there is no (sane) record.
 func offlineRefTime(l cacheLayout) time.Time {
 	t := now().UTC()
-	data, err := readBounded(l.state(), maxStateSize)
+	data, err := sdk.ReadFile(l.state(), maxStateSize)
 	if err != nil {
 		return t
 	}

@@ -15,8 +15,10 @@ import (
 )
 
 // ReadFile reads a small file a plugin must hold in memory (a bundle, a
-// manifest, a checksums list), refusing more than limit bytes. Errors leave
-// out the path: callers name the file in their own message.
+// manifest, a checksums list), refusing more than limit bytes: a regular
+// file larger than that without reading it, anything else (a pipe, a
+// device) once limit+1 bytes have arrived. Errors leave out the path:
+// callers name the file in their own message.
 func ReadFile(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -27,12 +29,22 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, errors.New("is a directory, not a file")
+	}
+	if fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, fmt.Errorf("file is %d bytes, more than the %d allowed", fi.Size(), limit)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
+		return nil, fmt.Errorf("file is more than the %d bytes allowed", limit)
 	}
 	return data, nil
 }
