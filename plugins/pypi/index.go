@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
 )
@@ -221,23 +218,10 @@ func (t acceptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// transport is shared so that connections are reused across files; the
-// timeouts bound each step, not whole (large) downloads.
-var transport = sync.OnceValue(func() http.RoundTripper {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          32,
-		MaxIdleConnsPerHost:   8,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-	}
-})
-
 func fetchOptions(accept string) fetch.Options {
-	var rt http.RoundTripper = transport()
+	// The SDK downloader's shared transport: one pool of connections for
+	// every download of the run.
+	rt := fetch.Transport()
 	if accept != "" {
 		rt = acceptTransport{base: rt, accept: accept}
 	}

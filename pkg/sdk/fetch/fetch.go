@@ -356,19 +356,30 @@ func (c *config) setHeaders(req *http.Request) {
 	req.Header.Set("Accept-Encoding", acceptEncIdentity)
 }
 
-// defaultClient is shared so that connections are kept alive across calls.
-var defaultClient = sync.OnceValue(func() *http.Client {
-	return &http.Client{Transport: &http.Transport{
+// Transport is the HTTP transport the downloader uses by default, shared by
+// every caller in the process so that connections are kept alive across
+// downloads: a plugin wrapping it (to add a header, say) for its own
+// fetch.Options.Client reuses the same connections. Its timeouts bound each
+// step (dial, TLS, response headers), not whole, possibly large, downloads.
+func Transport() http.RoundTripper { return sharedTransport() }
+
+var sharedTransport = sync.OnceValue(func() http.RoundTripper {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          32,
-		MaxIdleConnsPerHost:   4,
+		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 		ExpectContinueTimeout: 1 * time.Second,
-	}}
+	}
+})
+
+// defaultClient is shared so that connections are kept alive across calls.
+var defaultClient = sync.OnceValue(func() *http.Client {
+	return &http.Client{Transport: sharedTransport()}
 })
 
 // newHashes maps algorithm names to fresh hashes, deduplicated, in request order.
