@@ -87,15 +87,5 @@ func (c *leafChainMemo) validAt(t time.Time) bool {
 	if !c.ca.ValidityPeriodEnd.IsZero() && t.After(c.ca.ValidityPeriodEnd) {
 		return false
 	}
-	if len(c.chains) == 0 {
-		return false
-	}
-	for _, chain := range c.chains {
-		for _, cert := range chain {
-			if t.Before(cert.NotBefore) || t.After(cert.NotAfter) {
-				return false
-			}
-		}
-	}
-	return true
+	return chainsValidAt(c.chains, t)
 }

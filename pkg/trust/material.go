@@ -26,6 +26,21 @@ type Material struct {
 	// TrustedRoot is nil for key-only material.
 	TrustedRoot *root.TrustedRoot
 	Keys        []PublicKey
+	// tsas are TrustedRoot's timestamping authorities, each remembering
+	// the TSA certificate chain it last validated (tsamemo.go), shared by
+	// every verification against this material.
+	tsas []root.TimestampingAuthority
+}
+
+// memoTSARoot is a trusted root whose TSAs are the material's memoizing
+// ones.
+type memoTSARoot struct {
+	*root.TrustedRoot
+	tsas []root.TimestampingAuthority
+}
+
+func (r memoTSARoot) TimestampingAuthorities() []root.TimestampingAuthority {
+	return r.tsas
 }
 
 // PublicKey is a trusted signing key.
@@ -55,6 +70,7 @@ func NewMaterial(name string, trustedRootJSON []byte, publicKeysPEM [][]byte) (*
 			return nil, fmt.Errorf("trust root %q: parsing trusted root: %w", name, err)
 		}
 		m.TrustedRoot = tr
+		m.tsas = memoizeTSAs(tr.TimestampingAuthorities())
 	}
 	for i, p := range publicKeysPEM {
 		k, err := ParsePublicKey(p)
@@ -120,7 +136,7 @@ func (m *Material) HasTimestampAuthorities() bool {
 func (m *Material) trustedMaterial(key *PublicKey, envelope bool) root.TrustedMaterial {
 	var coll root.TrustedMaterialCollection
 	if m.TrustedRoot != nil {
-		coll = append(coll, m.TrustedRoot)
+		coll = append(coll, memoTSARoot{TrustedRoot: m.TrustedRoot, tsas: m.tsas})
 	}
 	if key != nil {
 		v := key.digestVerifier
