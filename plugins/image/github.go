@@ -44,7 +44,7 @@ func (p *Plugin) githubAttestations(ctx context.Context, repo, digest string, of
 	if offline && !isLoopback(pu.Hostname()) {
 		return nil, "", fmt.Errorf("--offline: the GitHub API at %s is not reachable offline", pu.Host)
 	}
-	v, err := p.cache.do("github "+u, func() (any, error) {
+	v, err := p.cache.do(ctx, "github "+u, func() (any, error) {
 		token := os.Getenv("GH_TOKEN")
 		if token == "" {
 			token = os.Getenv("GITHUB_TOKEN")

@@ -45,7 +45,7 @@ func (s *registryStore) key(parts ...string) string {
 
 func (s *registryStore) get(ctx context.Context, ref string) (*manifest, error) {
 	key := s.key("manifest", ref)
-	v, err := s.p.cache.do(key, func() (any, error) {
+	v, err := s.p.cache.do(ctx, key, func() (any, error) {
 		var r name.Reference
 		if validDigest(ref) {
 			r = s.repo.Digest(ref)
@@ -98,7 +98,7 @@ type referrersList struct {
 }
 
 func (s *registryStore) referrers(ctx context.Context, digest string) ([]descriptor, string, error) {
-	v, err := s.p.cache.do(s.key("referrers", digest), func() (any, error) {
+	v, err := s.p.cache.do(ctx, s.key("referrers", digest), func() (any, error) {
 		release, err := s.p.acquire(ctx)
 		if err != nil {
 			return nil, err
@@ -140,7 +140,7 @@ func (s *registryStore) referrers(ctx context.Context, digest string) ([]descrip
 }
 
 func (s *registryStore) blob(ctx context.Context, digest string, limit int64) ([]byte, error) {
-	v, err := s.p.cache.do(s.key("blob", digest), func() (any, error) {
+	v, err := s.p.cache.do(ctx, s.key("blob", digest), func() (any, error) {
 		release, err := s.p.acquire(ctx)
 		if err != nil {
 			return nil, err

@@ -119,7 +119,9 @@ type store interface {
 // onceCache runs each keyed fetch once per plugin process (a whole run)
 // and shares the result with every caller, concurrent or later. Failures
 // other than errNotFound are not kept, so a timeout in one artifact does
-// not poison another.
+// not poison another: a caller that waited on a fetch which failed because
+// the context of the caller running it ended (its artifact's deadline, or
+// a prefetch no longer wanted) runs the fetch again under its own.
 type onceCache struct {
 	mu sync.Mutex
 	m  map[string]*cacheEntry
@@ -129,29 +131,41 @@ type cacheEntry struct {
 	done chan struct{}
 	val  any
 	err  error
+	// ownerGone: the fetch failed after its caller's context ended.
+	ownerGone bool
 }
 
-func (c *onceCache) do(key string, fn func() (any, error)) (any, error) {
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]*cacheEntry{}
-	}
-	if e, ok := c.m[key]; ok {
+func (c *onceCache) do(ctx context.Context, key string, fn func() (any, error)) (any, error) {
+	for {
+		c.mu.Lock()
+		if c.m == nil {
+			c.m = map[string]*cacheEntry{}
+		}
+		if e, ok := c.m[key]; ok {
+			c.mu.Unlock()
+			select {
+			case <-e.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if e.err != nil && e.ownerGone && ctx.Err() == nil {
+				continue
+			}
+			return e.val, e.err
+		}
+		e := &cacheEntry{done: make(chan struct{})}
+		c.m[key] = e
 		c.mu.Unlock()
-		<-e.done
+		e.val, e.err = fn()
+		if e.err != nil && !errors.Is(e.err, errNotFound) {
+			e.ownerGone = ctx.Err() != nil
+			c.mu.Lock()
+			delete(c.m, key)
+			c.mu.Unlock()
+		}
+		close(e.done)
 		return e.val, e.err
 	}
-	e := &cacheEntry{done: make(chan struct{})}
-	c.m[key] = e
-	c.mu.Unlock()
-	e.val, e.err = fn()
-	if e.err != nil && !errors.Is(e.err, errNotFound) {
-		c.mu.Lock()
-		delete(c.m, key)
-		c.mu.Unlock()
-	}
-	close(e.done)
-	return e.val, e.err
 }
 
 // put records a value under a key unless one is there.
