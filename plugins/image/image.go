@@ -602,6 +602,18 @@ func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string
 		cands = append(cands, cs...)
 		return nil
 	}
+	// Most signed images keep their evidence in cosign's legacy tags, read
+	// only when the referrers do not satisfy the policy: asking for those
+	// the policy needs while the referrers are listed saves the round
+	// trips of one lookup after the other (two more on a registry without
+	// the referrers API). A prefetch that turns out unneeded costs a
+	// request, usually a 404; it is waited for before returning.
+	tagBase := strings.Replace(pt.digest, ":", "-", 1)
+	sigTag := v.prefetchLegacy(ctx, v.needSig, tagBase+".sig", b)
+	defer sigTag.wait()
+	attTag := v.prefetchLegacy(ctx, len(v.preds) > 0, tagBase+".att", b)
+	defer attTag.wait()
+
 	var how string
 	err := lookup("referrers", func() ([]*candidate, error) {
 		cs, h, err := v.referrerCandidates(ctx, pt.digest, b)
@@ -616,11 +628,8 @@ func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string
 	}
 	v.preverifyAll(cands)
 	sigOK, attsOK := v.satisfied(cands)
-	tagBase := strings.Replace(pt.digest, ":", "-", 1)
 	if !sigOK {
-		if err := lookup("tag "+tagBase[:19]+"….sig", func() ([]*candidate, error) {
-			return v.legacyCandidates(ctx, tagBase+".sig", b)
-		}); err != nil {
+		if err := lookup("tag "+tagBase[:19]+"….sig", sigTag.result); err != nil {
 			return res.Errorf("signatures", "%v", err)
 		}
 	}
@@ -631,9 +640,7 @@ func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string
 	if !attsOK || !sigOK {
 		// An image with only attestations must be reported as such, so
 		// .att is read also when only a signature is missing.
-		if err := lookup("tag "+tagBase[:19]+"….att", func() ([]*candidate, error) {
-			return v.legacyCandidates(ctx, tagBase+".att", b)
-		}); err != nil {
+		if err := lookup("tag "+tagBase[:19]+"….att", attTag.result); err != nil {
 			return res.Errorf("attestations", "%v", err)
 		}
 	}
@@ -928,6 +935,48 @@ func (v *verifier) referrerBundles(ctx context.Context, d descriptor, digest str
 }
 
 // legacyCandidates reads cosign's sha256-<hex>.sig or .att tag.
+// legacyLookup is the reading of one of cosign's legacy tags, started
+// ahead of need (prefetchLegacy) or run when asked for.
+type legacyLookup struct {
+	run  func() ([]*candidate, error)
+	done chan struct{} // nil: not started ahead
+	cs   []*candidate
+	err  error
+}
+
+// prefetchLegacy starts reading tag now when ahead is set; the result
+// waits for the lookup that asks for it.
+func (v *verifier) prefetchLegacy(ctx context.Context, ahead bool, tag string, b bindCheck) *legacyLookup {
+	l := &legacyLookup{run: func() ([]*candidate, error) { return v.legacyCandidates(ctx, tag, b) }}
+	if ahead {
+		l.done = make(chan struct{})
+		go func() {
+			defer close(l.done)
+			l.err = sdk.Safely(func() (err error) {
+				l.cs, err = l.run()
+				return err
+			})
+		}()
+	}
+	return l
+}
+
+// result is the lookup's candidates: the prefetched ones, or read now.
+func (l *legacyLookup) result() ([]*candidate, error) {
+	if l.done == nil {
+		return l.run()
+	}
+	<-l.done
+	return l.cs, l.err
+}
+
+// wait returns once a prefetch, wanted or not, has finished.
+func (l *legacyLookup) wait() {
+	if l.done != nil {
+		<-l.done
+	}
+}
+
 func (v *verifier) legacyCandidates(ctx context.Context, tag string, b bindCheck) ([]*candidate, error) {
 	ms, err := v.st.tagged(ctx, tag)
 	if err != nil {

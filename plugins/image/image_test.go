@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -677,5 +678,52 @@ func TestFixtureCosignLegacy(t *testing.T) {
 	}
 	if n != 5 {
 		t.Errorf("ran %d image cases, want 5", n)
+	}
+}
+
+// TestLegacyTagsReadWithReferrers: the cosign .sig tag the policy needs is
+// read while the referrers are still being listed, not after: the registry
+// holds the referrers request back until the .sig manifest is asked for
+// (or 5 s pass), and the image must verify with the .sig request seen
+// first. A policy that needs no attestations does not read .att ahead.
+func TestLegacyTagsReadWithReferrers(t *testing.T) {
+	for _, referrersAPI := range []bool{false, true} {
+		t.Run(fmt.Sprintf("referrers API %v", referrersAPI), func(t *testing.T) {
+			e := newEnv(t)
+			reg := imagetest.NewRegistry(t, referrersAPI)
+			repo := reg.Addr + "/vmafx/cpu"
+			digest := imagetest.PushRandom(t, repo+":v1")
+			e.legacySig(t, repo, repo, digest)
+			sigPath := "/v2/vmafx/cpu/manifests/" + imagetest.LegacyTag(digest, ".sig")
+			attPath := "/v2/vmafx/cpu/manifests/" + imagetest.LegacyTag(digest, ".att")
+			sigAsked := make(chan struct{})
+			var once sync.Once
+			var heldUntilSig atomic.Bool
+			reg.Gate(func(r *http.Request) {
+				switch {
+				case r.URL.Path == sigPath:
+					once.Do(func() { close(sigAsked) })
+				case strings.Contains(r.URL.Path, "/referrers/"):
+					select {
+					case <-sigAsked:
+						heldUntilSig.Store(true)
+					case <-time.After(5 * time.Second):
+					}
+				}
+			})
+			reg.Reset()
+			req := e.request(t, map[string]any{"ref": repo + "@" + digest}, signerSAN)
+			wantPass(t, req, verify(t, New(), req))
+			counts := reg.Counts()
+			if referrersAPI && counts["GET /v2/vmafx/cpu/referrers/"+digest] != 1 {
+				t.Fatalf("referrers API not asked: %v", counts)
+			}
+			if !heldUntilSig.Load() {
+				t.Errorf("the .sig tag was not read while the referrers were listed: %v", counts)
+			}
+			if counts["GET "+attPath] != 0 {
+				t.Errorf(".att read though the policy needs no attestation: %v", counts)
+			}
+		})
 	}
 }

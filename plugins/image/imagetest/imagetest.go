@@ -56,6 +56,15 @@ type Registry struct {
 
 	mu     sync.Mutex
 	counts map[string]int
+	gate   func(*http.Request)
+}
+
+// Gate makes the registry call fn with each request before serving it
+// (nil: no gate). fn may block to hold a request back.
+func (r *Registry) Gate(fn func(*http.Request)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gate = fn
 }
 
 // NewRegistry starts an in-process registry; referrers switches the OCI 1.1
@@ -71,7 +80,11 @@ func NewRegistry(t testing.TB, referrers bool) *Registry {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.counts[req.Method+" "+req.URL.Path]++
+		gate := r.gate
 		r.mu.Unlock()
+		if gate != nil {
+			gate(req)
+		}
 		h.ServeHTTP(w, req)
 	}), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
