@@ -100,6 +100,15 @@ func (p *tsaPKI) authority() *root.SigstoreTimestampingAuthority {
 	}
 }
 
+// laterToken makes a timestamp of another signature, d after t0, by the
+// TSA's own leaf.
+func laterToken(d time.Duration) func(p *tsaPKI) ([]byte, []byte) {
+	return func(p *tsaPKI) ([]byte, []byte) {
+		sig := []byte("second signature")
+		return p.token(sig, p.t0.Add(d), p.leaf, p.leafKey), sig
+	}
+}
+
 // token timestamps sig at t, signed by leaf.
 func (p *tsaPKI) token(sig []byte, at time.Time, leaf *x509.Certificate, key *ecdsa.PrivateKey) []byte {
 	p.t.Helper()
@@ -142,10 +151,7 @@ func TestTSAChainMemo(t *testing.T) {
 			authority: (*tsaPKI).authority,
 			learns:    true,
 			later: []tokenCase{
-				{"another signature, later", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(time.Hour), p.leaf, p.leafKey), sig
-				}, true},
+				{"another signature, later", laterToken(time.Hour), true},
 				{"timestamp of another signature", func(p *tsaPKI) ([]byte, []byte) {
 					return p.token([]byte("something else"), p.t0.Add(time.Hour), p.leaf, p.leafKey), []byte("second signature")
 				}, false},
@@ -163,10 +169,7 @@ func TestTSAChainMemo(t *testing.T) {
 					}
 					return p.token(sig, p.t0.Add(time.Hour), p.leaf, impostor), sig
 				}, false},
-				{"after the TSA certificate expired", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(25*time.Hour), p.leaf, p.leafKey), sig
-				}, false},
+				{"after the TSA certificate expired", laterToken(25 * time.Hour), false},
 				{"another leaf of the same intermediate", func(p *tsaPKI) ([]byte, []byte) {
 					// The trusted root pins its leaf: another is refused
 					// by both paths.
@@ -185,14 +188,8 @@ func TestTSAChainMemo(t *testing.T) {
 			authority: (*tsaPKI).authority,
 			learns:    true,
 			later: []tokenCase{
-				{"before the intermediate's end", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(time.Hour), p.leaf, p.leafKey), sig
-				}, true},
-				{"after the intermediate's end", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(3*time.Hour), p.leaf, p.leafKey), sig
-				}, false},
+				{"before the intermediate's end", laterToken(time.Hour), true},
+				{"after the intermediate's end", laterToken(3 * time.Hour), false},
 			},
 		},
 		{
@@ -206,18 +203,9 @@ func TestTSAChainMemo(t *testing.T) {
 			},
 			learns: true,
 			later: []tokenCase{
-				{"inside the window", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(time.Hour), p.leaf, p.leafKey), sig
-				}, true},
-				{"after the window", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(3*time.Hour), p.leaf, p.leafKey), sig
-				}, false},
-				{"before the window", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(-30*time.Minute), p.leaf, p.leafKey), sig
-				}, false},
+				{"inside the window", laterToken(time.Hour), true},
+				{"after the window", laterToken(3 * time.Hour), false},
+				{"before the window", laterToken(-30 * time.Minute), false},
 			},
 		},
 		{
@@ -228,10 +216,7 @@ func TestTSAChainMemo(t *testing.T) {
 			authority: (*tsaPKI).authority,
 			learns:    false,
 			later: []tokenCase{
-				{"any timestamp", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(time.Hour), p.leaf, p.leafKey), sig
-				}, false},
+				{"any timestamp", laterToken(time.Hour), false},
 			},
 		},
 		{
@@ -255,10 +240,7 @@ func TestTSAChainMemo(t *testing.T) {
 					sig := []byte("second signature")
 					return p.token(sig, p.t0.Add(time.Hour), p.leaf, p.leafKey), sig
 				}, false},
-				{"a token with it", func(p *tsaPKI) ([]byte, []byte) {
-					sig := []byte("second signature")
-					return p.token(sig, p.t0.Add(time.Hour), p.leaf, p.leafKey), sig
-				}, true},
+				{"a token with it", laterToken(time.Hour), true},
 			},
 		},
 	}
