@@ -55,10 +55,13 @@ test-short:
 # about a minute on 2 cores. Its cosign half uses $COSIGN, else build/tools/cosign
 # (`make cosign`); without one it measures vmafx-trust alone.
 BENCH_BLOBS := ^Benchmark(HashFile|SHA256Baseline|VerifyBlob1GiBPeakRSS|Policy50Blobs)$$
+#
+# -p 1: go test runs the test binaries of several packages at once, and a
+# benchmark sharing 2 cores with another package's measures the contention.
 bench: build
-	$(GO) test -run '^$$' -bench . -skip '$(BENCH_BLOBS)' -benchmem -benchtime 20x ./...
+	$(GO) test -p 1 -run '^$$' -bench . -skip '$(BENCH_BLOBS)' -benchmem -benchtime 20x ./...
 	COSIGN='$(or $(COSIGN),$(wildcard $(TOOLS_BIN)/cosign))' \
-	  $(GO) test -run '^$$' -bench '$(BENCH_BLOBS)' -benchmem -benchtime 3x -timeout 30m ./plugins/blob ./test/e2e
+	  $(GO) test -p 1 -run '^$$' -bench '$(BENCH_BLOBS)' -benchmem -benchtime 3x -timeout 30m ./plugins/blob ./test/e2e
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
