@@ -28,6 +28,12 @@ import (
 )
 
 func newApp() *cli.App {
+	app := newAppUncached()
+	withCachedNames(app.Commands)
+	return app
+}
+
+func newAppUncached() *cli.App {
 	name := "vmafx-trust"
 	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
 		name = "kubectl vmafx-trust"

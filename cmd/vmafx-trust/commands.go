@@ -202,9 +202,12 @@ func reorderArgs(app *cli.App, args []string) []string {
 	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
-		_, isBool := f.(*cli.BoolFlag)
+		takes := true
+		if d, ok := f.(cli.DocGenerationFlag); ok {
+			takes = d.TakesValue()
+		}
 		for _, n := range f.Names() {
-			takesValue[n] = !isBool
+			takesValue[n] = takes
 		}
 	}
 	var flags, positional []string
