@@ -33,7 +33,10 @@ import (
 //
 // Chain signatures, name and length constraints and EKU nesting do not
 // depend on the time, so these are exactly the cases in which the full path
-// validation would also succeed. Only chains built from the trusted root's
+// validation would also succeed. (One difference remains, in the safe
+// direction: certificates a token carries join the full path's search for
+// chains, and enough of them can exhaust crypto/x509's budget of signature
+// checks before it finds the trusted chain; the memo does not search.) Only chains built from the trusted root's
 // own intermediates are remembered (never certificates a token carried,
 // which the next token may not carry), and only when each of them satisfies
 // timestamp-authority's rule that intermediates allow timestamping.
@@ -45,12 +48,16 @@ type tsaChainMemo struct {
 	chains [][]*x509.Certificate
 }
 
-// memoizeTSAs wraps each Sigstore TSA of tsas in a tsaChainMemo; other
-// implementations are kept as they are.
+// memoizeTSAs wraps each Sigstore TSA of tsas that pins its signing
+// certificate in a tsaChainMemo; other TSAs are kept as they are. Only a
+// pinned certificate makes the memo's check and the full one ask for the
+// same signer: without one, the full verification needs a token to carry
+// its signer (which the CMS signature does not cover), and a memo that
+// supplied the remembered one would accept a token stripped of it.
 func memoizeTSAs(tsas []root.TimestampingAuthority) []root.TimestampingAuthority {
 	out := make([]root.TimestampingAuthority, len(tsas))
 	for i, t := range tsas {
-		if s, ok := t.(*root.SigstoreTimestampingAuthority); ok && s.Root != nil {
+		if s, ok := t.(*root.SigstoreTimestampingAuthority); ok && s.Root != nil && s.Leaf != nil {
 			out[i] = &tsaChainMemo{tsa: s}
 			continue
 		}
@@ -122,8 +129,10 @@ func (m *tsaChainMemo) learn(signedTimestamp []byte, at time.Time) {
 		return
 	}
 	for _, chain := range chains {
-		for _, c := range chain[1 : len(chain)-1] {
-			if !allowsTimestamping(c) {
+		// Between the signer and the root; a signer that is itself the
+		// root has a chain of one.
+		for i := 1; i < len(chain)-1; i++ {
+			if !allowsTimestamping(chain[i]) {
 				return
 			}
 		}

@@ -372,3 +372,77 @@ func TestMaterialSharesTSAMemo(t *testing.T) {
 		t.Fatal("the shared memo did not learn the TSA certificate")
 	}
 }
+
+// TestTSAChainMemoNeedsPinnedLeaf: a trusted root whose TSA chain lists
+// only CA certificates pins no signing certificate, and sigstore-go then
+// requires every token to carry its signer. Such a TSA is not memoized: a
+// token stripped of its certificates (they are outside the CMS signature)
+// is refused even after a token that carried them verified.
+func TestTSAChainMemoNeedsPinnedLeaf(t *testing.T) {
+	p := newTSAPKI(t, 365*24*time.Hour)
+	unpinned := func() *root.SigstoreTimestampingAuthority {
+		a := p.authority()
+		a.Leaf = nil
+		return a
+	}
+	tsa := memoizeTSAs([]root.TimestampingAuthority{unpinned()})[0]
+	if _, ok := tsa.(*root.SigstoreTimestampingAuthority); !ok {
+		t.Fatalf("a TSA without a pinned certificate became a %T", tsa)
+	}
+	p.embedInto = true
+	if _, err := tsa.Verify(p.token(first(), p.t0, p.leaf, p.leafKey), first()); err != nil {
+		t.Fatal(err)
+	}
+	p.embedInto = false
+	tsr, sig := laterToken(time.Minute)(p)
+	if _, err := unpinned().Verify(tsr, sig); err == nil {
+		t.Fatal("sigstore-go accepted a token without its signer; the test proves nothing")
+	}
+	if _, err := tsa.Verify(tsr, sig); err == nil {
+		t.Error("a token stripped of its signer verified after one that carried it")
+	}
+}
+
+// TestTSAChainMemoSelfSignedSigner: a trusted root whose TSA chain names
+// the signing certificate as both leaf and root (a self-signed end-entity
+// certificate) gives chains of one certificate; the memo learns and uses
+// them without tripping over their length.
+func TestTSAChainMemoSelfSignedSigner(t *testing.T) {
+	p := &tsaPKI{t: t, t0: time.Now().Truncate(time.Second)}
+	p.inter, p.interKey = nil, nil
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.leaf, p.leafKey = p.issue(&x509.Certificate{
+		Subject: pkix.Name{CommonName: "self-signed tsa"}, NotBefore: p.t0.Add(-time.Hour), NotAfter: p.t0.Add(24 * time.Hour),
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
+	}, nil, nil)
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil,
+		[]root.TimestampingAuthority{&root.SigstoreTimestampingAuthority{Root: p.leaf, Leaf: p.leaf, URI: "https://tsa.test"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := tr.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMaterial("self-signed", js, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo, ok := m.tsas[0].(*tsaChainMemo)
+	if !ok {
+		t.Fatalf("TSA is a %T, want a memo", m.tsas[0])
+	}
+	for i, d := range []time.Duration{0, time.Minute} {
+		tsr, sig := laterToken(d)(p)
+		if _, err := memo.Verify(tsr, sig); err != nil {
+			t.Fatalf("timestamp %d: %v", i+1, err)
+		}
+	}
+	if _, chains := memo.remembered(); len(chains) != 1 || len(chains[0]) != 1 {
+		t.Fatalf("remembered chains %v, want one chain of one certificate", chains)
+	}
+}
