@@ -610,9 +610,9 @@ func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string
 	// request, usually a 404; it is waited for before returning.
 	tagBase := strings.Replace(pt.digest, ":", "-", 1)
 	sigTag := v.prefetchLegacy(ctx, v.needSig, tagBase+".sig", b)
-	defer sigTag.wait()
+	defer sigTag.stop()
 	attTag := v.prefetchLegacy(ctx, len(v.preds) > 0, tagBase+".att", b)
-	defer attTag.wait()
+	defer attTag.stop()
 
 	var how string
 	err := lookup("referrers", func() ([]*candidate, error) {
@@ -934,26 +934,37 @@ func (v *verifier) referrerBundles(ctx context.Context, d descriptor, digest str
 	return out, nil
 }
 
-// legacyCandidates reads cosign's sha256-<hex>.sig or .att tag.
 // legacyLookup is the reading of one of cosign's legacy tags, started
-// ahead of need (prefetchLegacy) or run when asked for.
+// ahead of need (prefetchLegacy) or run when asked for. Either way a panic
+// while reading is that place's error, and warnings about what was read
+// are given only when the result is used.
 type legacyLookup struct {
-	run  func() ([]*candidate, error)
-	done chan struct{} // nil: not started ahead
-	cs   []*candidate
-	err  error
+	v      *verifier
+	run    func(ctx context.Context, warn func(string, ...any)) ([]*candidate, error)
+	ctx    context.Context
+	cancel context.CancelFunc // nil: not started ahead
+	done   chan struct{}
+	cs     []*candidate
+	err    error
+	warns  []string
 }
 
-// prefetchLegacy starts reading tag now when ahead is set; the result
-// waits for the lookup that asks for it.
+// prefetchLegacy starts reading tag now when ahead is set, under a context
+// of its own: stop cancels it if nobody asked for the result.
 func (v *verifier) prefetchLegacy(ctx context.Context, ahead bool, tag string, b bindCheck) *legacyLookup {
-	l := &legacyLookup{run: func() ([]*candidate, error) { return v.legacyCandidates(ctx, tag, b) }}
+	l := &legacyLookup{v: v, ctx: ctx, run: func(ctx context.Context, warn func(string, ...any)) ([]*candidate, error) {
+		return v.legacyCandidates(ctx, tag, b, warn)
+	}}
 	if ahead {
+		var pctx context.Context
+		pctx, l.cancel = context.WithCancel(ctx)
 		l.done = make(chan struct{})
 		go func() {
 			defer close(l.done)
 			l.err = sdk.Safely(func() (err error) {
-				l.cs, err = l.run()
+				l.cs, err = l.run(pctx, func(format string, args ...any) {
+					l.warns = append(l.warns, fmt.Sprintf(format, args...))
+				})
 				return err
 			})
 		}()
@@ -963,21 +974,33 @@ func (v *verifier) prefetchLegacy(ctx context.Context, ahead bool, tag string, b
 
 // result is the lookup's candidates: the prefetched ones, or read now.
 func (l *legacyLookup) result() ([]*candidate, error) {
-	if l.done == nil {
-		return l.run()
+	if l.cancel == nil {
+		var cs []*candidate
+		err := sdk.Safely(func() (err error) {
+			cs, err = l.run(l.ctx, l.v.warn)
+			return err
+		})
+		return cs, err
 	}
 	<-l.done
+	for _, w := range l.warns {
+		l.v.warn("%s", w)
+	}
 	return l.cs, l.err
 }
 
-// wait returns once a prefetch, wanted or not, has finished.
-func (l *legacyLookup) wait() {
-	if l.done != nil {
-		<-l.done
+// stop cancels a prefetch whose result was not asked for and returns once
+// it has finished.
+func (l *legacyLookup) stop() {
+	if l.cancel == nil {
+		return
 	}
+	l.cancel()
+	<-l.done
 }
 
-func (v *verifier) legacyCandidates(ctx context.Context, tag string, b bindCheck) ([]*candidate, error) {
+// legacyCandidates reads cosign's sha256-<hex>.sig or .att tag.
+func (v *verifier) legacyCandidates(ctx context.Context, tag string, b bindCheck, warn func(string, ...any)) ([]*candidate, error) {
 	ms, err := v.st.tagged(ctx, tag)
 	if err != nil {
 		return nil, err
@@ -987,7 +1010,7 @@ func (v *verifier) legacyCandidates(ctx context.Context, tag string, b bindCheck
 	for _, m := range ms {
 		for i, l := range m.m.Layers {
 			if i >= maxLayers {
-				v.warn("tag %s has %d layers; only the first %d were read", tag, len(m.m.Layers), maxLayers)
+				warn("tag %s has %d layers; only the first %d were read", tag, len(m.m.Layers), maxLayers)
 				break
 			}
 			source := fmt.Sprintf("%s layer %d", shortTag(tag), i+1)

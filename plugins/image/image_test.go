@@ -727,3 +727,44 @@ func TestLegacyTagsReadWithReferrers(t *testing.T) {
 		})
 	}
 }
+
+// TestUnneededPrefetchIsCancelled: when the referrers satisfy the policy,
+// the legacy tags read ahead are not waited for: the registry holds those
+// requests until the client gives up on them, and the image must still
+// verify, promptly, with no warning from the unused reads.
+func TestUnneededPrefetchIsCancelled(t *testing.T) {
+	e := newEnv(t)
+	reg := imagetest.NewRegistry(t, true)
+	repo := reg.Addr + "/vmafx/cpu"
+	digest := imagetest.PushRandom(t, repo+":1.4.0")
+	subj := imagetest.Subject(t, repo, digest)
+	imagetest.AttachBundle(t, repo, subj, e.signStatement(t, digest), CosignSignPredicate, false)
+	imagetest.AttachBundle(t, repo, subj, e.attest(t, digest, spdxType), spdxType, false)
+	release := make(chan struct{})
+	defer close(release)
+	var held atomic.Int32
+	reg.Gate(func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".sig") || strings.HasSuffix(r.URL.Path, ".att") {
+			held.Add(1)
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}
+	})
+	req := e.request(t, map[string]any{"ref": repo + "@" + digest, "attestations": []string{"spdxjson"}}, signerSAN)
+	done := make(chan *sdk.Result, 1)
+	go func() { done <- verify(t, New(), req) }()
+	select {
+	case res := <-done:
+		wantPass(t, req, res)
+		if len(res.Diagnostics) != 0 {
+			t.Errorf("diagnostics from unused reads: %+v", res.Diagnostics)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the verdict waits for legacy tags it does not use")
+	}
+	if held.Load() == 0 {
+		t.Error("no legacy tag was read ahead; the test proves nothing")
+	}
+}

@@ -156,16 +156,32 @@ func (c *onceCache) do(ctx context.Context, key string, fn func() (any, error)) 
 		e := &cacheEntry{done: make(chan struct{})}
 		c.m[key] = e
 		c.mu.Unlock()
-		e.val, e.err = fn()
+		return c.fetch(ctx, key, e, fn)
+	}
+}
+
+// fetch runs fn for the entry e of key and publishes its result. A panic
+// in fn is not kept either: waiters fetch again, and the panic goes on to
+// the caller's recovery.
+func (c *onceCache) fetch(ctx context.Context, key string, e *cacheEntry, fn func() (any, error)) (any, error) {
+	returned := false
+	defer func() {
+		if !returned {
+			e.val, e.err, e.ownerGone = nil, errors.New("the fetch panicked"), true
+		}
 		if e.err != nil && !errors.Is(e.err, errNotFound) {
-			e.ownerGone = ctx.Err() != nil
 			c.mu.Lock()
 			delete(c.m, key)
 			c.mu.Unlock()
 		}
 		close(e.done)
-		return e.val, e.err
+	}()
+	e.val, e.err = fn()
+	returned = true
+	if e.err != nil {
+		e.ownerGone = ctx.Err() != nil
 	}
+	return e.val, e.err
 }
 
 // put records a value under a key unless one is there.

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // TestOnceCache: one fetch per key for concurrent and later callers; not
@@ -134,4 +137,50 @@ func TestOnceCache(t *testing.T) {
 			t.Fatal("waiter ignores its context")
 		}
 	})
+}
+
+// TestOnceCachePanic: a fetch that panics (and is recovered by its caller,
+// as the plugin's goroutines do) leaves no entry behind: a later caller
+// fetches, and one that was waiting fetches again.
+func TestOnceCachePanic(t *testing.T) {
+	var c onceCache
+	started, release := make(chan struct{}), make(chan struct{})
+	owner := make(chan error, 1)
+	go func() {
+		owner <- sdk.Safely(func() error {
+			_, err := c.do(context.Background(), "k", func() (any, error) {
+				close(started)
+				<-release
+				panic("boom")
+			})
+			return err
+		})
+	}()
+	<-started
+	waiter := make(chan any, 1)
+	go func() {
+		v, err := c.do(context.Background(), "k", func() (any, error) { return "fetched again", nil })
+		if err != nil {
+			t.Error(err)
+		}
+		waiter <- v
+	}()
+	time.Sleep(20 * time.Millisecond) // the waiter joins the owner's fetch
+	close(release)
+	if err := <-owner; err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("owner: %v, want its panic as an error", err)
+	}
+	select {
+	case v := <-waiter:
+		if v != "fetched again" {
+			t.Errorf("waiter got %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiter hangs behind a panicked fetch")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if v, err := c.do(ctx, "k", func() (any, error) { return "later", nil }); err != nil || v != "fetched again" {
+		t.Errorf("later caller: %v %v, want the waiter's cached result", v, err)
+	}
 }
