@@ -64,19 +64,25 @@ func tsaCATemplate(name string, notBefore, notAfter time.Time, eku ...x509.ExtKe
 	}
 }
 
-// newLeaf issues a timestamping leaf (critical EKU, as RFC 3161 requires)
-// under the intermediate, valid for a day from t0.
-func (p *tsaPKI) newLeaf(name string) (*x509.Certificate, *ecdsa.PrivateKey) {
+// leafTemplate is a timestamping end-entity certificate (critical EKU, as
+// RFC 3161 requires) valid for a day from t0.
+func (p *tsaPKI) leafTemplate(name string) *x509.Certificate {
 	p.t.Helper()
 	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	return p.issue(&x509.Certificate{
+	return &x509.Certificate{
 		Subject: pkix.Name{CommonName: name}, NotBefore: p.t0.Add(-time.Hour), NotAfter: p.t0.Add(24 * time.Hour),
 		KeyUsage:        x509.KeyUsageDigitalSignature,
 		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
-	}, p.inter, p.interKey)
+	}
+}
+
+// newLeaf issues a timestamping leaf under the intermediate.
+func (p *tsaPKI) newLeaf(name string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	p.t.Helper()
+	return p.issue(p.leafTemplate(name), p.inter, p.interKey)
 }
 
 // newTSAPKI makes a TSA chain whose intermediate expires interLife after
@@ -339,19 +345,7 @@ func TestTSAChainMemoConcurrent(t *testing.T) {
 // sigstore-go memoizing TSAs, the same ones for every verification.
 func TestMaterialSharesTSAMemo(t *testing.T) {
 	p := newTSAPKI(t, 365*24*time.Hour)
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil,
-		[]root.TimestampingAuthority{p.authority()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := tr.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := NewMaterial("tsa", js, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := materialWithTSA(t, p.authority())
 	one := m.trustedMaterial(nil, false).TimestampingAuthorities()
 	two := m.trustedMaterial(nil, true).TimestampingAuthorities()
 	if len(one) != 1 || len(two) != 1 {
@@ -409,29 +403,8 @@ func TestTSAChainMemoNeedsPinnedLeaf(t *testing.T) {
 // them without tripping over their length.
 func TestTSAChainMemoSelfSignedSigner(t *testing.T) {
 	p := &tsaPKI{t: t, t0: time.Now().Truncate(time.Second)}
-	p.inter, p.interKey = nil, nil
-	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.leaf, p.leafKey = p.issue(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "self-signed tsa"}, NotBefore: p.t0.Add(-time.Hour), NotAfter: p.t0.Add(24 * time.Hour),
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
-	}, nil, nil)
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil,
-		[]root.TimestampingAuthority{&root.SigstoreTimestampingAuthority{Root: p.leaf, Leaf: p.leaf, URI: "https://tsa.test"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := tr.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := NewMaterial("self-signed", js, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p.leaf, p.leafKey = p.issue(p.leafTemplate("self-signed tsa"), nil, nil)
+	m := materialWithTSA(t, &root.SigstoreTimestampingAuthority{Root: p.leaf, Leaf: p.leaf, URI: "https://tsa.test"})
 	memo, ok := m.tsas[0].(*tsaChainMemo)
 	if !ok {
 		t.Fatalf("TSA is a %T, want a memo", m.tsas[0])
@@ -445,4 +418,23 @@ func TestTSAChainMemoSelfSignedSigner(t *testing.T) {
 	if _, chains := memo.remembered(); len(chains) != 1 || len(chains[0]) != 1 {
 		t.Fatalf("remembered chains %v, want one chain of one certificate", chains)
 	}
+}
+
+// materialWithTSA loads, as a trust root would be, a trusted root listing
+// one TSA.
+func materialWithTSA(t *testing.T, a *root.SigstoreTimestampingAuthority) *Material {
+	t.Helper()
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil, []root.TimestampingAuthority{a}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := tr.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMaterial("tsa", js, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -85,14 +85,7 @@ func TestOnceCache(t *testing.T) {
 			ownerDone <- err
 		}()
 		<-started
-		waiter := make(chan any, 1)
-		go func() {
-			v, err := c.do(context.Background(), "k", func() (any, error) { return "fetched again", nil })
-			if err != nil {
-				t.Error(err)
-			}
-			waiter <- v
-		}()
+		waiter := fetchAgain(t, &c)
 		time.Sleep(20 * time.Millisecond) // the waiter joins the owner's fetch
 		cancelOwner()
 		if err := <-ownerDone; !errors.Is(err, context.Canceled) {
@@ -157,14 +150,7 @@ func TestOnceCachePanic(t *testing.T) {
 		})
 	}()
 	<-started
-	waiter := make(chan any, 1)
-	go func() {
-		v, err := c.do(context.Background(), "k", func() (any, error) { return "fetched again", nil })
-		if err != nil {
-			t.Error(err)
-		}
-		waiter <- v
-	}()
+	waiter := fetchAgain(t, &c)
 	time.Sleep(20 * time.Millisecond) // the waiter joins the owner's fetch
 	close(release)
 	if err := <-owner; err == nil || !strings.Contains(err.Error(), "boom") {
@@ -183,4 +169,18 @@ func TestOnceCachePanic(t *testing.T) {
 	if v, err := c.do(ctx, "k", func() (any, error) { return "later", nil }); err != nil || v != "fetched again" {
 		t.Errorf("later caller: %v %v, want the waiter's cached result", v, err)
 	}
+}
+
+// fetchAgain asks c for key "k" in the background, with a fetch that
+// answers "fetched again"; the channel gets what the caller got.
+func fetchAgain(t *testing.T, c *onceCache) <-chan any {
+	waiter := make(chan any, 1)
+	go func() {
+		v, err := c.do(context.Background(), "k", func() (any, error) { return "fetched again", nil })
+		if err != nil {
+			t.Error(err)
+		}
+		waiter <- v
+	}()
+	return waiter
 }
