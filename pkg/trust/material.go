@@ -135,8 +135,12 @@ func (m *Material) HasTimestampAuthorities() bool {
 // verifier of a DSSE envelope or of a message digest.
 func (m *Material) trustedMaterial(key *PublicKey, envelope bool) root.TrustedMaterial {
 	var coll root.TrustedMaterialCollection
-	if m.TrustedRoot != nil {
+	switch {
+	case m.TrustedRoot != nil && m.tsas != nil:
 		coll = append(coll, memoTSARoot{TrustedRoot: m.TrustedRoot, tsas: m.tsas})
+	case m.TrustedRoot != nil:
+		// A Material built without NewMaterial: its root's own TSAs.
+		coll = append(coll, m.TrustedRoot)
 	}
 	if key != nil {
 		v := key.digestVerifier

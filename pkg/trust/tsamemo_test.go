@@ -438,3 +438,19 @@ func materialWithTSA(t *testing.T, a *root.SigstoreTimestampingAuthority) *Mater
 	}
 	return m
 }
+
+// TestMaterialWithoutNewMaterial: a Material a plugin assembles itself,
+// without NewMaterial, still offers its trusted root's TSAs.
+func TestMaterialWithoutNewMaterial(t *testing.T) {
+	p := newTSAPKI(t, 365*24*time.Hour)
+	loaded := materialWithTSA(t, p.authority())
+	m := &Material{Name: "assembled", TrustedRoot: loaded.TrustedRoot}
+	tsas := m.trustedMaterial(nil, false).TimestampingAuthorities()
+	if len(tsas) != 1 {
+		t.Fatalf("%d TSAs, want 1", len(tsas))
+	}
+	sig := []byte("signature")
+	if _, err := tsas[0].Verify(p.token(sig, p.t0, p.leaf, p.leafKey), sig); err != nil {
+		t.Fatal(err)
+	}
+}

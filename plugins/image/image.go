@@ -607,7 +607,7 @@ func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string
 	// the policy needs while the referrers are listed saves the round
 	// trips of one lookup after the other (two more on a registry without
 	// the referrers API). A prefetch that turns out unneeded costs a
-	// request, usually a 404; it is waited for before returning.
+	// request, usually a 404, and is cancelled when the part is decided.
 	tagBase := strings.Replace(pt.digest, ":", "-", 1)
 	sigTag := v.prefetchLegacy(ctx, v.needSig, tagBase+".sig", b)
 	defer sigTag.stop()
