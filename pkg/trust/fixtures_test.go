@@ -105,50 +105,7 @@ func TestRealFixtures(t *testing.T) {
 				t.Fatalf("GitHub root: tlog/ct/tsa = %v/%v/%v, want false/false/true", m.HasTransparencyLogs(), m.HasCTLogs(), m.HasTimestampAuthorities())
 			}
 
-			var digest trust.Digest
-			if c.Artifact != "" {
-				sum := sha256.Sum256(readFixture(t, dir, c.Artifact))
-				digest = trust.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
-				if c.ArtifactDigest != "" && c.ArtifactDigest != digest.String() {
-					t.Fatalf("artifact hashes to %s, case says %s", digest, c.ArtifactDigest)
-				}
-			} else {
-				var err error
-				if digest, err = trust.ParseDigest(c.ArtifactDigest); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var ids []trust.Identity
-			if ei := c.ExpectedIdentity; ei != nil {
-				id := trust.Identity{Name: "expected", Subject: ei.SAN}
-				if ei.Issuer != nil {
-					id.Issuer = *ei.Issuer
-				} else {
-					id.IssuerRegexp = "^$" // the certificate has no issuer extension
-				}
-				ids = append(ids, id)
-			}
-
-			docs := [][]byte{readFixture(t, dir, c.Bundle)}
-			if c.Format == "sigstore-bundle-jsonl" {
-				docs = nil
-				for _, l := range bytes.Split(readFixture(t, dir, c.Bundle), []byte("\n")) {
-					if l = bytes.TrimSpace(l); len(l) > 0 {
-						docs = append(docs, l)
-					}
-				}
-			}
-			var out *trust.Outcome
-			var errs []error
-			for _, doc := range docs {
-				o, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: c.PublicKey != ""})
-				if err == nil {
-					out = o
-					break
-				}
-				errs = append(errs, err)
-			}
-			err = errors.Join(errs...)
+			out, err := verifyCase(t, dir, m, c)
 
 			switch c.Expected {
 			case "pass":
@@ -159,7 +116,7 @@ func TestRealFixtures(t *testing.T) {
 					if out.Signer == nil || out.Signer.KeyID != m.Keys[0].ID {
 						t.Errorf("Signer = %+v, want key %s", out.Signer, m.Keys[0].ID)
 					}
-				} else if len(out.Matched) != 1 || out.Matched[0] != "expected" || out.Signer.Subject != ids[0].Subject {
+				} else if len(out.Matched) != 1 || out.Matched[0] != "expected" || out.Signer.Subject != c.ExpectedIdentity.SAN {
 					t.Errorf("Matched %v, signer %+v", out.Matched, out.Signer)
 				}
 				for _, p := range tt.wantTimeSources {
@@ -246,4 +203,101 @@ func hasPrefixIn(list []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// caseInputs reads what verifying a case needs: the artifact's digest (of
+// the file, or the case's digest alone), the expected identity, and the
+// bundle documents (one, or each line of a JSON-lines file).
+func caseInputs(t *testing.T, dir string, c realCase) (trust.Digest, []trust.Identity, [][]byte) {
+	t.Helper()
+	var digest trust.Digest
+	if c.Artifact != "" {
+		sum := sha256.Sum256(readFixture(t, dir, c.Artifact))
+		digest = trust.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+		if c.ArtifactDigest != "" && c.ArtifactDigest != digest.String() {
+			t.Fatalf("artifact hashes to %s, case says %s", digest, c.ArtifactDigest)
+		}
+	} else {
+		var err error
+		if digest, err = trust.ParseDigest(c.ArtifactDigest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []trust.Identity
+	if ei := c.ExpectedIdentity; ei != nil {
+		id := trust.Identity{Name: "expected", Subject: ei.SAN}
+		if ei.Issuer != nil {
+			id.Issuer = *ei.Issuer
+		} else {
+			id.IssuerRegexp = "^$" // the certificate has no issuer extension
+		}
+		ids = append(ids, id)
+	}
+
+	docs := [][]byte{readFixture(t, dir, c.Bundle)}
+	if c.Format == "sigstore-bundle-jsonl" {
+		docs = nil
+		for _, l := range bytes.Split(readFixture(t, dir, c.Bundle), []byte("\n")) {
+			if l = bytes.TrimSpace(l); len(l) > 0 {
+				docs = append(docs, l)
+			}
+		}
+	}
+	return digest, ids, docs
+}
+
+// verifyCase verifies a case's bundle documents against m, the first that
+// verifies winning.
+func verifyCase(t *testing.T, dir string, m *trust.Material, c realCase) (*trust.Outcome, error) {
+	t.Helper()
+	digest, ids, docs := caseInputs(t, dir, c)
+	var errs []error
+	for _, doc := range docs {
+		o, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: c.PublicKey != ""})
+		if err == nil {
+			return o, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// TestRealTSAOneMaterial: GitHub's instance timestamps every bundle with
+// its TSA. Verified through one loaded trust root, as a run does (each TSA
+// remembering the chain it validated), the real cases keep their outcomes
+// however often and in whatever order they come: passes pass again, and a
+// bundle timestamped by a TSA certificate this root does not list (the
+// stale-root case) fails after the root's own certificate was remembered.
+func TestRealTSAOneMaterial(t *testing.T) {
+	dir := realfixtures.Dir(t)
+	var cases []realCase
+	if err := json.Unmarshal(readFixture(t, dir, "cases.json"), &cases); err != nil {
+		t.Fatal(err)
+	}
+	m := mustMaterial(t, "github", readFixture(t, dir, "trusted-roots/github.json"))
+	var passes, fails int
+	for round := range 2 {
+		for _, c := range cases {
+			if c.TrustedRoot != "trusted-roots/github.json" {
+				continue
+			}
+			out, err := verifyCase(t, dir, m, c)
+			switch {
+			case c.Expected == "pass" && out == nil:
+				t.Errorf("round %d, %s: %v", round+1, c.ID, err)
+			case c.Expected == "fail" && out != nil:
+				t.Errorf("round %d, %s passed, want fail", round+1, c.ID)
+			case c.Expected == "pass":
+				passes++
+				if !hasPrefixIn(out.TimeSources, "TimestampAuthority ") {
+					t.Errorf("round %d, %s: time sources %v, want the TSA's", round+1, c.ID, out.TimeSources)
+				}
+			default:
+				fails++
+			}
+		}
+	}
+	if passes < 4 || fails < 6 {
+		t.Errorf("%d passes and %d failures over two rounds; the fixtures changed?", passes, fails)
+	}
 }
