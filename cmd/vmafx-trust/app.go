@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -191,12 +192,12 @@ func (s *session) Close() {
 // to learn their kinds) and, in the background, the built-ins serving kinds:
 // the run joins those (session.ready) after loading its trust roots, which
 // their start-up overlaps.
-func startSession(ctx context.Context, kinds []string) (*session, error) {
+func startSession(ctx context.Context, kinds []string, pins map[string]string) (*session, error) {
 	pending, err := launchBuiltins(ctx, kinds)
 	if err != nil {
 		return nil, err
 	}
-	s, err := startPlugins(ctx, []string{})
+	s, err := startPlugins(ctx, []string{}, pins)
 	if err != nil {
 		if pending != nil {
 			(<-pending).set.Kill()
@@ -278,8 +279,10 @@ func builtinSources(want map[string]bool) ([]host.Source, error) {
 // startPlugins launches every plugin on the plugin path and the built-ins
 // that serve one of kinds (all of them when kinds is nil). Built-ins ship in
 // this binary, so their schemas are known without starting them: a run
-// starts only the ones its policy uses.
-func startPlugins(ctx context.Context, kinds []string) (*session, error) {
+// starts only the ones its policy uses. pins (plugin name → sha256) are the
+// policy's plugin blocks: each must name a plugin on the path, which starts
+// only if its executable matches.
+func startPlugins(ctx context.Context, kinds []string, pins map[string]string) (*session, error) {
 	var want map[string]bool
 	if kinds != nil {
 		want = map[string]bool{}
@@ -291,7 +294,11 @@ func startPlugins(ctx context.Context, kinds []string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources = append(sources, host.Discover(host.PluginDirs())...)
+	custom, err := pinSources(host.Discover(host.PluginDirs()), pins)
+	if err != nil {
+		return nil, err
+	}
+	sources = append(sources, custom...)
 	set, errs := host.LaunchAll(ctx, sources)
 	s := &session{plugins: set, launchErrs: errs}
 	// A plugin that cannot start only matters if the policy needs its kind:
@@ -305,6 +312,36 @@ func startPlugins(ctx context.Context, kinds []string) (*session, error) {
 		return nil, fmt.Errorf("no verifier plugin could be started")
 	}
 	return s, nil
+}
+
+// pinError is a plugin block that cannot apply: a policy error.
+type pinError struct{ msg string }
+
+func (e *pinError) Error() string { return e.msg }
+
+// pinSources applies the policy's pins to the plugins found on the path.
+func pinSources(found []host.Source, pins map[string]string) ([]host.Source, error) {
+	matched := map[string]bool{}
+	for i, src := range found {
+		if h, ok := pins[src.Name]; ok {
+			found[i].Pinned = h
+			matched[src.Name] = true
+		}
+	}
+	var names []string
+	for name := range pins {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if _, builtin := builtins()[name]; builtin {
+			return nil, &pinError{fmt.Sprintf("plugin %q is built into vmafx-trust: only plugins from the plugin path can be pinned", name)}
+		}
+		if !matched[name] {
+			return nil, &pinError{fmt.Sprintf("the policy pins plugin %q, but no %s%s is on the plugin path (%s)", name, host.PluginPrefix, name, strings.Join(host.PluginDirs(), string(os.PathListSeparator)))}
+		}
+	}
+	return found, nil
 }
 
 func servesAny(info sdk.Info, kinds map[string]bool) bool {
@@ -333,9 +370,20 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 		writeDiags(errw, f, diags)
 		return nil, nil, exitf(report.ExitUsage, "")
 	}
+	// Pins are read before any plugin starts: a pinned plugin whose
+	// executable does not match never runs.
+	pins, diags := f.PluginPins()
+	if diags.HasErrors() {
+		writeDiags(errw, f, diags)
+		return nil, nil, exitf(report.ExitUsage, "")
+	}
 	// The built-ins the policy's block types name start now, in the
 	// background (their schemas are known in process).
-	s, err := startSession(ctx, f.BlockTypes())
+	s, err := startSession(ctx, f.BlockTypes(), pins)
+	var pe *pinError
+	if errors.As(err, &pe) {
+		return nil, nil, exitf(report.ExitUsage, "%v", err)
+	}
 	if err != nil {
 		return nil, nil, exitf(report.ExitUnchecked, "%v", err)
 	}
@@ -464,7 +512,7 @@ func policyCommand() *cli.Command {
 				Usage: "print the artifact kinds' schemas: the generated part of docs/policy.md, or JSON",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"}},
 				Action: func(c *cli.Context) error {
-					s, err := startPlugins(c.Context, nil)
+					s, err := startPlugins(c.Context, nil, nil)
 					if err != nil {
 						return exitf(report.ExitUnchecked, "%v", err)
 					}

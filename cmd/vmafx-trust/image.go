@@ -59,7 +59,7 @@ func verifyImageCommand(attestation bool) *cli.Command {
 					}
 				}
 			}
-			s, err := startSession(c.Context, []string{"image"})
+			s, err := startSession(c.Context, []string{"image"}, nil)
 			if err != nil {
 				return exitf(report.ExitUnchecked, "%v", err)
 			}

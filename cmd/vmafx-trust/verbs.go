@@ -74,7 +74,7 @@ func verifyBlobCommand(attestation bool) *cli.Command {
 			if err != nil {
 				return err
 			}
-			s, err := startSession(c.Context, []string{"blob"})
+			s, err := startSession(c.Context, []string{"blob"}, nil)
 			if err != nil {
 				return exitf(report.ExitUnchecked, "%v", err)
 			}

@@ -510,6 +510,7 @@ func TestFinalize(t *testing.T) {
 		name       string
 		art        *policy.Artifact
 		opaque     bool
+		pinned     string // the plugin's pinned sha256
 		status     sdk.Status
 		reason     string
 		evidence   []sdk.Evidence
@@ -646,6 +647,21 @@ func TestFinalize(t *testing.T) {
 			wantStatus: sdk.StatusFail, wantReason: []string{"opaque"}, wantLast: "host verification",
 		},
 		{
+			name: "opaque plugin pinned passes on its word", art: artifact([]trust.Identity{releaseID("release")}, 1), opaque: true,
+			pinned: strings.Repeat("ab", 32), status: sdk.StatusPass,
+			wantStatus: sdk.StatusPass, wantLast: "host verification", wantWarn: []string{"alone: its evidence is opaque to the host (executable pinned to sha256 " + strings.Repeat("ab", 32)},
+		},
+		{
+			name: "opaque plugin pinned fails on its word", art: artifact([]trust.Identity{releaseID("release")}, 1), opaque: true,
+			pinned: strings.Repeat("ab", 32), status: sdk.StatusFail, reason: "rejected",
+			wantStatus: sdk.StatusFail, wantReason: []string{"rejected"}, wantLast: "digest",
+		},
+		{
+			name: "pinned plugin with Sigstore evidence is still verified", art: artifact([]trust.Identity{releaseID("release")}, 1),
+			pinned: strings.Repeat("ab", 32), status: sdk.StatusPass, evidence: bundleEv(e.bundle, otherDigest),
+			wantStatus: sdk.StatusFail, wantLast: "host verification", wantEvOK: []bool{false},
+		},
+		{
 			name: "warnings kept", art: func() *policy.Artifact {
 				a := artifact([]trust.Identity{releaseID("release")}, 1)
 				a.Requirements.IgnoreTlog = true
@@ -659,7 +675,7 @@ func TestFinalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &Plugin{Source: Source{Name: "blob-src"}, Info: sdk.Info{Name: "blob", OpaqueEvidence: tt.opaque}}
+			p := &Plugin{Source: Source{Name: "blob-src", Pinned: tt.pinned}, Info: sdk.Info{Name: "blob", OpaqueEvidence: tt.opaque}}
 			r := finalize(tt.art, p, e.material, "", tt.status, pluginChecks, tt.evidence, tt.reason, tt.diags)
 			if r.Status != tt.wantStatus {
 				t.Fatalf("status = %v (%s), want %v", r.Status, r.Reason, tt.wantStatus)

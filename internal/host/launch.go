@@ -41,6 +41,10 @@ type Source struct {
 	// InProcess, when set, makes the plugin that Launch serves inside this
 	// process (built-ins only; Command is then unused).
 	InProcess func() sdk.Verifier
+	// Pinned is the sha256 (hex) a policy pins this custom plugin's
+	// executable to: Launch refuses any other, and the host accepts the
+	// plugin's opaque verdicts.
+	Pinned string
 }
 
 // CredentialEnvPrefix names the environment variables that carry
@@ -234,6 +238,15 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 		return launchInProcess(ctx, src)
 	}
 	cmd := src.Command()
+	if src.Pinned != "" {
+		f, exe, err := openPinned(src.Path, src.Pinned)
+		if err != nil {
+			return nil, &LaunchError{Plugin: src.Name, Path: src.Path, Err: err}
+		}
+		// Launch returns after the handshake: the process has started.
+		defer f.Close()
+		cmd.Path = exe
+	}
 	setParentDeathSignal(cmd)
 	p := &Plugin{Source: src, cmd: cmd, stderr: newTailBuffer(8 << 10)}
 	if !src.Builtin {

@@ -295,7 +295,13 @@ func finalize(a *policy.Artifact, p *Plugin, m *trust.Material, part string, sta
 		return r
 	}
 	if p.Info.OpaqueEvidence {
-		return failHost(r, "host verification", fmt.Sprintf("plugin %q returns opaque evidence, which this host cannot verify; opaque plugins must be pinned by sha256 in the policy", p.Name()))
+		if p.Source.Pinned == "" {
+			return failHost(r, "host verification", fmt.Sprintf("plugin %q returns opaque evidence, which this host cannot verify; to accept its verdicts, pin the plugin's executable in the policy: plugin %q { sha256 = \"…\" }", p.Name(), p.Source.Name))
+		}
+		// The policy chose to trust this exact executable's verdicts.
+		r.Checks = append(r.Checks, sdk.Check{Name: "host verification", OK: true, Detail: fmt.Sprintf("not performed: the verdict is plugin %q's alone (opaque evidence; its executable is pinned to sha256 %s)", p.Name(), p.Source.Pinned)})
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the verdict is plugin %q's alone: its evidence is opaque to the host (executable pinned to sha256 %s)", p.Name(), p.Source.Pinned))
+		return r
 	}
 	if len(evidence) == 0 {
 		return failHost(r, "host verification", fmt.Sprintf("plugin %q answered pass but returned no evidence to verify", p.Name()))

@@ -28,7 +28,7 @@ var hostAttributes = []sdk.Attribute{
 // HostAttributes documents the attributes the host adds to every kind.
 func HostAttributes() []sdk.Attribute { return hostAttributes }
 
-var reservedNames = map[string]bool{"variable": true, "locals": true, "trust_root": true, "identity": true, "var": true, "local": true, "self": true}
+var reservedNames = map[string]bool{"variable": true, "locals": true, "trust_root": true, "identity": true, "plugin": true, "var": true, "local": true, "self": true}
 
 // Decode evaluates a parsed policy with the artifact schemas the plugins
 // returned and the variable inputs.
@@ -41,6 +41,7 @@ func Decode(f *File, schemas Schemas, in Inputs) (*Policy, hcl.Diagnostics) {
 		{Type: "locals"},
 		{Type: "trust_root", LabelNames: []string{"name"}},
 		{Type: "identity", LabelNames: []string{"name"}},
+		{Type: "plugin", LabelNames: []string{"name"}},
 	}}
 	for _, k := range schemas.kinds() {
 		if reservedNames[k] {
@@ -75,6 +76,8 @@ func Decode(f *File, schemas Schemas, in Inputs) (*Policy, hcl.Diagnostics) {
 	}
 
 	p := &Policy{File: f.Path, Dir: f.Dir, Identities: map[string]*Identity{}}
+	p.PluginPins, d = f.PluginPins()
+	diags = append(diags, d...)
 	d = p.decodeTrustRoots(byType["trust_root"], ctx)
 	diags = append(diags, d...)
 	for _, b := range byType["identity"] {
