@@ -193,11 +193,15 @@ func (s *session) Close() {
 // the run joins those (session.ready) after loading its trust roots, which
 // their start-up overlaps.
 func startSession(ctx context.Context, kinds []string, pins map[string]string) (*session, error) {
+	custom, err := customSources(pins)
+	if err != nil {
+		return nil, err
+	}
 	pending, err := launchBuiltins(ctx, kinds)
 	if err != nil {
 		return nil, err
 	}
-	s, err := startPlugins(ctx, []string{}, pins)
+	s, err := startPlugins(ctx, []string{}, custom)
 	if err != nil {
 		if pending != nil {
 			(<-pending).set.Kill()
@@ -279,10 +283,9 @@ func builtinSources(want map[string]bool) ([]host.Source, error) {
 // startPlugins launches every plugin on the plugin path and the built-ins
 // that serve one of kinds (all of them when kinds is nil). Built-ins ship in
 // this binary, so their schemas are known without starting them: a run
-// starts only the ones its policy uses. pins (plugin name → sha256) are the
-// policy's plugin blocks: each must name a plugin on the path, which starts
-// only if its executable matches.
-func startPlugins(ctx context.Context, kinds []string, pins map[string]string) (*session, error) {
+// starts only the ones its policy uses. custom are the plugins found on the
+// plugin path (customSources).
+func startPlugins(ctx context.Context, kinds []string, custom []host.Source) (*session, error) {
 	var want map[string]bool
 	if kinds != nil {
 		want = map[string]bool{}
@@ -291,10 +294,6 @@ func startPlugins(ctx context.Context, kinds []string, pins map[string]string) (
 		}
 	}
 	sources, err := builtinSources(want)
-	if err != nil {
-		return nil, err
-	}
-	custom, err := pinSources(host.Discover(host.PluginDirs()), pins)
 	if err != nil {
 		return nil, err
 	}
@@ -319,14 +318,36 @@ type pinError struct{ msg string }
 
 func (e *pinError) Error() string { return e.msg }
 
-// pinSources applies the policy's pins to the plugins found on the path.
+// startAllPlugins starts every built-in and every plugin on the plugin
+// path, for commands that read no policy.
+func startAllPlugins(ctx context.Context) (*session, error) {
+	custom, err := customSources(nil)
+	if err != nil {
+		return nil, err
+	}
+	return startPlugins(ctx, nil, custom)
+}
+
+// customSources are the plugins on the plugin path, with the policy's pins
+// (plugin name → sha256; nil for none) applied before any plugin starts: a
+// pin that does not hold stops the run.
+func customSources(pins map[string]string) ([]host.Source, error) {
+	return pinSources(host.Discover(host.PluginDirs()), pins)
+}
+
 func pinSources(found []host.Source, pins map[string]string) ([]host.Source, error) {
 	matched := map[string]bool{}
 	for i, src := range found {
-		if h, ok := pins[src.Name]; ok {
-			found[i].Pinned = h
-			matched[src.Name] = true
+		h, ok := pins[src.Name]
+		if !ok {
+			continue
 		}
+		pinned, err := host.Pin(src, h)
+		if err != nil {
+			return nil, &pinError{err.Error()}
+		}
+		found[i] = pinned
+		matched[src.Name] = true
 	}
 	var names []string
 	for name := range pins {
@@ -512,7 +533,7 @@ func policyCommand() *cli.Command {
 				Usage: "print the artifact kinds' schemas: the generated part of docs/policy.md, or JSON",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or json"}},
 				Action: func(c *cli.Context) error {
-					s, err := startPlugins(c.Context, nil, nil)
+					s, err := startAllPlugins(c.Context)
 					if err != nil {
 						return exitf(report.ExitUnchecked, "%v", err)
 					}

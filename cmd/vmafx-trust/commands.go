@@ -34,7 +34,7 @@ func pluginsCommand() *cli.Command {
 				Name:  "list",
 				Usage: "list the built-in plugins and those found on the plugin path",
 				Action: func(c *cli.Context) error {
-					s, err := startPlugins(c.Context, nil, nil)
+					s, err := startAllPlugins(c.Context)
 					if err != nil {
 						return exitf(report.ExitUnchecked, "%v", err)
 					}
@@ -72,7 +72,7 @@ func pluginsCommand() *cli.Command {
 					if c.NArg() != 1 {
 						return exitf(report.ExitUsage, "plugins describe takes one plugin name")
 					}
-					s, err := startPlugins(c.Context, nil, nil)
+					s, err := startAllPlugins(c.Context)
 					if err != nil {
 						return exitf(report.ExitUnchecked, "%v", err)
 					}

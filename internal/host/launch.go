@@ -42,9 +42,10 @@ type Source struct {
 	// process (built-ins only; Command is then unused).
 	InProcess func() sdk.Verifier
 	// Pinned is the sha256 (hex) a policy pins this custom plugin's
-	// executable to: Launch refuses any other, and the host accepts the
-	// plugin's opaque verdicts.
+	// executable to (set by Pin, which has checked it): the host accepts
+	// the plugin's opaque verdicts.
 	Pinned string
+	pinned *pinnedExe
 }
 
 // CredentialEnvPrefix names the environment variables that carry
@@ -239,13 +240,12 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 	}
 	cmd := src.Command()
 	if src.Pinned != "" {
-		f, exe, err := openPinned(src.Path, src.Pinned)
-		if err != nil {
-			return nil, &LaunchError{Plugin: src.Name, Path: src.Path, Err: err}
+		if src.pinned == nil {
+			return nil, &LaunchError{Plugin: src.Name, Path: src.Path, Err: errors.New("pinned but not prepared (host.Pin)")}
 		}
 		// Launch returns after the handshake: the process has started.
-		defer f.Close()
-		cmd.Path = exe
+		defer src.pinned.close()
+		cmd.Path = src.pinned.exe
 	}
 	setParentDeathSignal(cmd)
 	p := &Plugin{Source: src, cmd: cmd, stderr: newTailBuffer(8 << 10)}

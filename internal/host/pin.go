@@ -1,48 +1,41 @@
 package host
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 )
 
-// openPinned opens the executable of a custom plugin a policy pins, checks
-// its sha256 against want (lowercase hex) and returns the open file with
-// the path to start the plugin from: /proc/self/fd/N where the system has
-// it, so what runs is exactly what was hashed even if the file at path is
-// replaced in between; the path itself elsewhere. The caller closes the
-// file once the plugin process has started.
-func openPinned(path, want string) (*os.File, string, error) {
-	f, err := os.Open(path)
+// maxPinnedSize bounds the executable of a pinned plugin, which is read
+// whole (into memory, on Linux) before it starts.
+const maxPinnedSize = 512 << 20
+
+// Pin prepares a custom plugin's Source for a policy that pins it to the
+// sha256 want (lowercase hex): the executable is hashed now, before any
+// plugin starts, and a mismatch is an error naming both digests. On Linux
+// the verified bytes are copied into a sealed in-memory file and the plugin
+// is started from that copy, so changing the file on disk afterwards — by
+// rename or by rewriting it in place — changes nothing; elsewhere the
+// plugin is started from its path.
+func Pin(src Source, want string) (Source, error) {
+	f, exe, err := preparePinned(src.Path, want)
 	if err != nil {
-		return nil, "", err
+		return src, &LaunchError{Plugin: src.Name, Path: src.Path, Err: err}
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, "", err
+	src.Pinned = want
+	src.pinned = &pinnedExe{file: f, exe: exe}
+	return src, nil
+}
+
+// pinnedExe is what a pinned plugin is started from: exe, kept valid by
+// file (nil when exe is the plugin's own path) until it has started.
+type pinnedExe struct {
+	file *os.File
+	exe  string
+}
+
+func (p *pinnedExe) close() {
+	if p.file != nil {
+		p.file.Close()
 	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, "", errors.New("not a regular file")
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		f.Close()
-		return nil, "", fmt.Errorf("hashing the executable: %w", err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		f.Close()
-		return nil, "", fmt.Errorf("refused: its executable has sha256 %s, the policy pins sha256 %s", got, want)
-	}
-	exe := path
-	if fdPath := fmt.Sprintf("/proc/self/fd/%d", f.Fd()); fileExists(fdPath) {
-		exe = fdPath
-	}
-	return f, exe, nil
 }
 
 func fileExists(path string) bool {

@@ -76,7 +76,9 @@ func Decode(f *File, schemas Schemas, in Inputs) (*Policy, hcl.Diagnostics) {
 	}
 
 	p := &Policy{File: f.Path, Dir: f.Dir, Identities: map[string]*Identity{}}
-	p.PluginPins, d = f.PluginPins()
+	// Pins apply before plugins start (File.PluginPins); here they are
+	// only validated, for `policy validate`.
+	_, d = f.PluginPins()
 	diags = append(diags, d...)
 	d = p.decodeTrustRoots(byType["trust_root"], ctx)
 	diags = append(diags, d...)

@@ -15,9 +15,13 @@ import (
 // starts: a pinned plugin whose executable does not match must never run.
 // The value must be a literal string, "<hex>" or "sha256:<hex>".
 func (f *File) PluginPins() (map[string]string, hcl.Diagnostics) {
+	if f == nil || f.Body == nil {
+		return nil, nil
+	}
 	body, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
-		return nil, nil
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported policy syntax",
+			Detail: "Plugin pins are read from native HCL syntax only."}}
 	}
 	pins := map[string]string{}
 	ranges := map[string]hcl.Range{}
@@ -51,7 +55,7 @@ func (f *File) PluginPins() (map[string]string, hcl.Diagnostics) {
 				Detail: "sha256 must be a literal string: the digest of the plugin's executable, as `sha256sum` prints it.", Subject: attr.Expr.Range().Ptr()})
 			continue
 		}
-		hx := strings.TrimPrefix(v.AsString(), "sha256:")
+		hx := strings.TrimPrefix(strings.TrimSpace(v.AsString()), "sha256:")
 		if raw, err := hex.DecodeString(hx); err != nil || len(raw) != 32 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid plugin pin",
 				Detail: "sha256 must be 64 hexadecimal digits (optionally after \"sha256:\"), as `sha256sum` prints it.", Subject: attr.Expr.Range().Ptr()})

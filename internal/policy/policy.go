@@ -29,9 +29,6 @@ type Policy struct {
 	TrustRoots []*TrustRoot
 	Identities map[string]*Identity
 	Artifacts  []*Artifact
-	// PluginPins: custom plugin name → sha256 (hex) its executable must
-	// have (File.PluginPins).
-	PluginPins map[string]string
 }
 
 // TrustRoot is a `trust_root "name" {…}` block. All fields empty means the

@@ -16,7 +16,7 @@ import (
 // says the verdict is the plugin's alone. Pins that cannot apply are policy
 // errors.
 func TestPinnedPlugins(t *testing.T) {
-	plugins := pluginDir(t, "opaque")
+	plugins := pluginDir(t, "opaque", "ok")
 	exe, err := os.ReadFile(filepath.Join(plugins, "vmafx-trust-plugin-opaque"))
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +56,10 @@ func TestPinnedPlugins(t *testing.T) {
 			code: 2, wantOut: []string{"sha256 must be a literal string"}},
 		{name: "plugin pinned twice", blocks: pin("opaque", good) + pin("opaque", good) + strings.Replace(artifact, "%q", `"pass"`, 1),
 			code: 2, wantOut: []string{"Duplicate plugin block"}},
+		{name: "pinned to another executable, its kind unused", blocks: pin("opaque", bad) + "stub \"other\" {\n}\n",
+			code: 2, wantOut: []string{"refused: its executable has sha256 " + good}},
+		{name: "pin written as a heredoc", blocks: "plugin \"opaque\" {\n  sha256 = <<EOT\n" + good + "\nEOT\n}\n" + strings.Replace(artifact, "%q", `"pass"`, 1),
+			code: 0, status: "pass", pluginRuns: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,5 +90,33 @@ func TestPinnedPlugins(t *testing.T) {
 				t.Errorf("plugin started: %v, want %v", err == nil, tt.pluginRuns)
 			}
 		})
+	}
+}
+
+// TestPinnedPluginStandIn: a pin that does not hold stops the run before
+// any plugin starts, even when an unpinned copy of the plugin elsewhere on
+// the path could serve its kind; `policy validate` says so too.
+func TestPinnedPluginStandIn(t *testing.T) {
+	plugins := pluginDir(t, "opaque")
+	exe, err := os.ReadFile(filepath.Join(plugins, "vmafx-trust-plugin-opaque"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same executable again under another name: serves opaquestub.
+	standIn := t.TempDir()
+	if err := os.WriteFile(filepath.Join(standIn, "vmafx-trust-plugin-opaque2"), exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	policy := stubPolicy(t, "plugin \"opaque\" {\n  sha256 = \""+strings.Repeat("0", 64)+"\"\n}\nopaquestub \"tool\" {\n}\n")
+	mark := filepath.Join(t.TempDir(), "started")
+	env := []string{"VMAFX_TRUST_PLUGIN_PATH=" + standIn + string(os.PathListSeparator) + plugins, "VMAFX_TRUST_STUB_MARK=" + mark}
+	for _, args := range [][]string{{"check", policy, "--offline"}, {"policy", "validate", policy}} {
+		res := runCLI(t, env, args...)
+		if res.code != 2 || !strings.Contains(res.stderr, "refused: its executable has sha256") {
+			t.Errorf("%v: exit %d, want 2 naming the refused plugin\nstdout:\n%s\nstderr:\n%s", args, res.code, res.stdout, res.stderr)
+		}
+		if _, err := os.Stat(mark); err == nil {
+			t.Fatalf("%v: a plugin started although a pin did not hold", args)
+		}
 	}
 }

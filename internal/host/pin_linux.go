@@ -1,0 +1,63 @@
+package host
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// preparePinned copies the executable at path into a sealed memfd while
+// hashing it, checks the digest, and returns the memfd with the path that
+// executes it.
+func preparePinned(path, want string) (*os.File, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, "", err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, "", errors.New("not a regular file")
+	}
+	fd, err := unix.MemfdCreate("vmafx-trust-pinned-plugin", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, "", fmt.Errorf("creating an in-memory copy: %w", err)
+	}
+	mem := os.NewFile(uintptr(fd), "pinned "+path)
+	fail := func(err error) (*os.File, string, error) {
+		mem.Close()
+		return nil, "", err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(mem, h), io.LimitReader(f, maxPinnedSize+1))
+	if err != nil {
+		return fail(fmt.Errorf("reading the executable: %w", err))
+	}
+	if n > maxPinnedSize {
+		return fail(fmt.Errorf("the executable is larger than the %d bytes a pinned plugin may have", maxPinnedSize))
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fail(fmt.Errorf("refused: its executable has sha256 %s, the policy pins sha256 %s", got, want))
+	}
+	head := make([]byte, 2)
+	if _, err := mem.ReadAt(head, 0); err == nil && bytes.Equal(head, []byte("#!")) {
+		return fail(errors.New("refused: it is a script (#!); a pinned plugin must be a compiled executable, which the host starts from the very bytes it hashed"))
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_SEAL|unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_WRITE); err != nil {
+		return fail(fmt.Errorf("sealing the in-memory copy: %w", err))
+	}
+	exe := fmt.Sprintf("/proc/self/fd/%d", fd)
+	if !fileExists(exe) {
+		return fail(errors.New("refused: /proc is not mounted, so the plugin cannot be started from the bytes that were hashed"))
+	}
+	return mem, exe, nil
+}
