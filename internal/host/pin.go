@@ -1,6 +1,11 @@
 package host
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 )
 
@@ -41,4 +46,40 @@ func (p *pinnedExe) close() {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// openExecutable opens a pinned plugin's executable, which must be a
+// regular file.
+func openExecutable(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, errors.New("not a regular file")
+	}
+	return f, nil
+}
+
+// copyChecked copies the executable f to w (io.Discard to only hash it),
+// at most maxPinnedSize bytes, and checks that its sha256 is want.
+func copyChecked(w io.Writer, f *os.File, want string) error {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(f, maxPinnedSize+1))
+	if err != nil {
+		return fmt.Errorf("reading the executable: %w", err)
+	}
+	if n > maxPinnedSize {
+		return fmt.Errorf("the executable is larger than the %d bytes a pinned plugin may have", maxPinnedSize)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("refused: its executable has sha256 %s, the policy pins sha256 %s", got, want)
+	}
+	return nil
 }

@@ -2,11 +2,8 @@ package host
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -16,18 +13,11 @@ import (
 // hashing it, checks the digest, and returns the memfd with the path that
 // executes it.
 func preparePinned(path, want string) (*os.File, string, error) {
-	f, err := os.Open(path)
+	f, err := openExecutable(path)
 	if err != nil {
 		return nil, "", err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, "", err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, "", errors.New("not a regular file")
-	}
 	fd, err := unix.MemfdCreate("vmafx-trust-pinned-plugin", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, "", fmt.Errorf("creating an in-memory copy: %w", err)
@@ -37,16 +27,8 @@ func preparePinned(path, want string) (*os.File, string, error) {
 		mem.Close()
 		return nil, "", err
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(mem, h), io.LimitReader(f, maxPinnedSize+1))
-	if err != nil {
-		return fail(fmt.Errorf("reading the executable: %w", err))
-	}
-	if n > maxPinnedSize {
-		return fail(fmt.Errorf("the executable is larger than the %d bytes a pinned plugin may have", maxPinnedSize))
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fail(fmt.Errorf("refused: its executable has sha256 %s, the policy pins sha256 %s", got, want))
+	if err := copyChecked(mem, f, want); err != nil {
+		return fail(err)
 	}
 	head := make([]byte, 2)
 	if _, err := mem.ReadAt(head, 0); err == nil && bytes.Equal(head, []byte("#!")) {
