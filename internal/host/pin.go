@@ -43,11 +43,6 @@ func (p *pinnedExe) close() {
 	}
 }
 
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
 // openExecutable opens a pinned plugin's executable, which must be a
 // regular file.
 func openExecutable(path string) (*os.File, error) {

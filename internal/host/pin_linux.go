@@ -43,3 +43,8 @@ func preparePinned(path, want string) (*os.File, string, error) {
 	}
 	return mem, exe, nil
 }
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
