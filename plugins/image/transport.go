@@ -27,7 +27,9 @@ const (
 //     policy says insecure = true (a redirect cannot downgrade either);
 //   - refuses responses larger than the limit for their kind, before
 //     reading them;
-//   - counts requests (for tests and the efficiency check).
+//   - counts requests (for tests and the efficiency check);
+//   - answers go-containerregistry's HTTPS ping of a loopback registry
+//     sooner when the registry speaks plain HTTP (plainLoopback).
 //
 // Credentials never follow a redirect to another host: go-containerregistry
 // adds them per registry host, and net/http drops Authorization headers on
@@ -36,9 +38,19 @@ type guard struct {
 	base      http.RoundTripper
 	allowHTTP bool
 	requests  *atomic.Int64
+	// loopback, when set, races go-containerregistry's HTTPS pings of
+	// loopback registries with plain HTTP (see plainLoopback).
+	loopback *plainLoopback
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if g.loopback != nil && isLoopbackPing(req) {
+		return g.loopback.ping(req, g.send)
+	}
+	return g.send(req)
+}
+
+func (g *guard) send(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !g.allowHTTP && !isLoopback(req.URL.Hostname()) {
 		return nil, fmt.Errorf("refusing plain HTTP to %s: only loopback registries may be reached without TLS (insecure = true allows it)", req.URL.Host)
 	}
