@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
@@ -11,8 +12,10 @@ import (
 // Before a command runs it asks, for every flag, whether it was set: for a
 // verb's 37 flags that is ~700 regular-expression runs, half a millisecond
 // of every invocation. withCachedNames gives each flag of a command tree a
-// Names() computed once. The wrappers embed the flag, so every other method
-// and interface (help, parsing, defaults) is the flag's own.
+// Names() computed once, when first asked: a run computes the names of the
+// flags of its own command only, not those of the whole tree. The wrappers
+// embed the flag, so every other method and interface (help, parsing,
+// defaults) is the flag's own.
 func withCachedNames(cmds []*cli.Command) {
 	for _, c := range cmds {
 		for i, f := range c.Flags {
@@ -23,7 +26,7 @@ func withCachedNames(cmds []*cli.Command) {
 }
 
 func cachedNames(f cli.Flag) cli.Flag {
-	names := slices.Clip(f.Names())
+	names := sync.OnceValue(func() []string { return slices.Clip(f.Names()) })
 	switch t := f.(type) {
 	case *cli.StringFlag:
 		return &namedStringFlag{t, names}
@@ -41,35 +44,35 @@ func cachedNames(f cli.Flag) cli.Flag {
 
 type namedStringFlag struct {
 	*cli.StringFlag
-	names []string
+	names func() []string
 }
 
-func (f *namedStringFlag) Names() []string { return f.names }
+func (f *namedStringFlag) Names() []string { return f.names() }
 
 type namedBoolFlag struct {
 	*cli.BoolFlag
-	names []string
+	names func() []string
 }
 
-func (f *namedBoolFlag) Names() []string { return f.names }
+func (f *namedBoolFlag) Names() []string { return f.names() }
 
 type namedStringSliceFlag struct {
 	*cli.StringSliceFlag
-	names []string
+	names func() []string
 }
 
-func (f *namedStringSliceFlag) Names() []string { return f.names }
+func (f *namedStringSliceFlag) Names() []string { return f.names() }
 
 type namedIntFlag struct {
 	*cli.IntFlag
-	names []string
+	names func() []string
 }
 
-func (f *namedIntFlag) Names() []string { return f.names }
+func (f *namedIntFlag) Names() []string { return f.names() }
 
 type namedDurationFlag struct {
 	*cli.DurationFlag
-	names []string
+	names func() []string
 }
 
-func (f *namedDurationFlag) Names() []string { return f.names }
+func (f *namedDurationFlag) Names() []string { return f.names() }

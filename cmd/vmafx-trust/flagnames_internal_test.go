@@ -38,8 +38,12 @@ func TestCachedFlagNames(t *testing.T) {
 				default:
 					t.Errorf("%s: flag %v is a %T without cached names (add a wrapper in flagnames.go)", where, f.Names(), f)
 				}
-				if got, want := f.Names(), p[i].Flags[j].Names(); !slices.Equal(got, want) {
+				got, want := f.Names(), p[i].Flags[j].Names()
+				if !slices.Equal(got, want) {
 					t.Errorf("%s: names %v, want %v", where, got, want)
+				}
+				if again := f.Names(); len(got) == 0 || &again[0] != &got[0] {
+					t.Errorf("%s: flag %v computes its names on each call", where, got)
 				}
 			}
 			walk(c[i].Subcommands, p[i].Subcommands, where)
