@@ -21,10 +21,10 @@ import (
 // attempt is cancelled and fails with errPlainLoopback, so that
 // go-containerregistry goes on with its own plain-HTTP fallback at once
 // (reusing the probe's connection); later pings of that address fail the
-// same way without a probe. When the TLS attempt finishes first, its
+// same way without a probe. When the TLS attempt succeeds first, its
 // outcome stands, exactly as without the race: a loopback registry that
 // serves TLS is reached over TLS, and it costs one plain request it
-// answers with an error. The probe carries no credentials (pings never do)
+// answers with an error. When it fails first, the probe's answer decides. The probe carries no credentials (pings never do)
 // and only ever goes to loopback addresses.
 type plainLoopback struct {
 	mu    sync.Mutex
@@ -84,8 +84,17 @@ func (p *plainLoopback) ping(req *http.Request, send func(*http.Request) (*http.
 		answers <- answer{probe: true, plain: probePlain(probeCtx, req, send)}
 	}()
 	a := <-answers
-	if a.probe && !a.plain {
+	switch {
+	case a.probe && !a.plain:
 		a = <-answers // not a plain-HTTP registry: the TLS attempt decides
+	case !a.probe && a.err != nil:
+		// The TLS attempt failed first. go-containerregistry would now
+		// ping over plain HTTP: the probe already is, so its answer
+		// (sooner than a new request's, and on a connection that is then
+		// reused) decides.
+		if probe := <-answers; probe.plain {
+			a = probe
+		}
 	}
 	if a.probe {
 		p.learn(host)

@@ -40,10 +40,13 @@ func TestPlainLoopbackPing(t *testing.T) {
 		}
 	}
 	ok := func(*http.Request) (*http.Response, error) { return answer(http.StatusOK), nil }
+	refused := func(*http.Request) (*http.Response, error) { return nil, errors.New("handshake failure") }
 	tests := []struct {
 		name       string
 		tls, plain func(*http.Request) (*http.Response, error)
 		tlsAfter   bool // TLS answers only once the probe has
+		plainAfter bool // the probe answers only once TLS has
+		deadline   time.Duration
 		wantPlain  bool // errPlainLoopback, and the address is learned
 		wantStatus int
 		wantErr    string
@@ -65,13 +68,15 @@ func TestPlainLoopbackPing(t *testing.T) {
 			return nil, errors.New("connection refused")
 		}},
 		{name: "TLS answers first", tls: ok, plain: waitCancel, wantStatus: http.StatusOK},
-		{name: "TLS fails first", plain: waitCancel, wantErr: "handshake failure", tls: func(*http.Request) (*http.Response, error) {
-			return nil, errors.New("handshake failure")
+		{name: "TLS fails first, then the probe finds a registry", plain: ok, plainAfter: true, wantPlain: true, tls: refused},
+		{name: "TLS fails first, then the probe finds none", plainAfter: true, wantErr: "handshake failure", tls: refused, plain: func(*http.Request) (*http.Response, error) {
+			return answer(http.StatusBadRequest), nil
 		}},
+		{name: "TLS fails first, then the request ends", plain: waitCancel, deadline: 50 * time.Millisecond, wantErr: "handshake failure", tls: refused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			probed := make(chan struct{})
+			probed, tlsAnswered := make(chan struct{}), make(chan struct{})
 			tlsCtxs, probeCtxs := make(chan context.Context, 2), make(chan context.Context, 2)
 			var sends atomic.Int32
 			send := func(r *http.Request) (*http.Response, error) {
@@ -82,15 +87,25 @@ func TestPlainLoopbackPing(t *testing.T) {
 						t.Errorf("probe %s with %v", r.URL, r.Header)
 					}
 					defer close(probed)
+					if tt.plainAfter {
+						<-tlsAnswered
+					}
 					return tt.plain(r)
 				}
 				tlsCtxs <- r.Context()
 				if tt.tlsAfter {
 					<-probed
 				}
+				defer close(tlsAnswered)
 				return tt.tls(r)
 			}
-			req, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1:5000/v2/", nil)
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://127.0.0.1:5000/v2/", nil)
 			req.Header.Set("User-Agent", "vmafx-trust/test")
 			p := &plainLoopback{}
 			resp, err := p.ping(req, send)
