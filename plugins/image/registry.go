@@ -206,7 +206,7 @@ func (p *Plugin) pullerFor(insecure bool) (*remote.Puller, error) {
 		return pl, nil
 	}
 	base := newHTTPTransport(insecure)
-	g := &guard{base: base, allowHTTP: insecure, requests: &p.requests, loopback: &plainLoopback{}}
+	g := &guard{base: base, allowHTTP: insecure, requests: &p.requests, pings: &pingCache{}}
 	pl, err := remote.NewPuller(
 		remote.WithTransport(g),
 		remote.WithAuthFromKeychain(keychain()),

@@ -28,8 +28,8 @@ const (
 //   - refuses responses larger than the limit for their kind, before
 //     reading them;
 //   - counts requests (for tests and the efficiency check);
-//   - answers go-containerregistry's HTTPS ping of a loopback registry
-//     sooner when the registry speaks plain HTTP (plainLoopback).
+//   - answers registry pings once per registry and run, and sooner for a
+//     loopback registry that speaks plain HTTP (pingCache).
 //
 // Credentials never follow a redirect to another host: go-containerregistry
 // adds them per registry host, and net/http drops Authorization headers on
@@ -38,14 +38,14 @@ type guard struct {
 	base      http.RoundTripper
 	allowHTTP bool
 	requests  *atomic.Int64
-	// loopback, when set, races go-containerregistry's HTTPS pings of
-	// loopback registries with plain HTTP (see plainLoopback).
-	loopback *plainLoopback
+	// pings, when set, answers registry pings once per registry and run,
+	// and races HTTPS pings of loopback registries with plain HTTP.
+	pings *pingCache
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if g.loopback != nil && isLoopbackPing(req) {
-		return g.loopback.ping(req, g.send)
+	if g.pings != nil && isPing(req) {
+		return g.pings.ping(req, g.send)
 	}
 	return g.send(req)
 }

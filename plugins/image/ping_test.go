@@ -28,9 +28,10 @@ func answer(status int, header ...string) *http.Response {
 	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader("{}"))}
 }
 
-// TestPlainLoopbackPing drives plainLoopback.ping with a transport whose
-// TLS and plain-HTTP answers, and their order, each case sets.
-func TestPlainLoopbackPing(t *testing.T) {
+// TestLoopbackPingRace drives pingCache.ping for an HTTPS ping of a
+// loopback address with a transport whose TLS and plain-HTTP answers, and
+// their order, each case sets.
+func TestLoopbackPingRace(t *testing.T) {
 	waitCancel := func(r *http.Request) (*http.Response, error) {
 		select {
 		case <-r.Context().Done():
@@ -107,7 +108,7 @@ func TestPlainLoopbackPing(t *testing.T) {
 			}
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://127.0.0.1:5000/v2/", nil)
 			req.Header.Set("User-Agent", "vmafx-trust/test")
-			p := &plainLoopback{}
+			p := &pingCache{}
 			resp, err := p.ping(req, send)
 			tlsCtx := receive(t, tlsCtxs)
 			switch {
@@ -124,11 +125,15 @@ func TestPlainLoopbackPing(t *testing.T) {
 				if _, err := p.ping(req, send); !errors.Is(err, errPlainLoopback) || sends.Load() != n {
 					t.Errorf("second ping: %v after %d sends, want %v without one", err, sends.Load()-n, errPlainLoopback)
 				}
+				plainReq, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:5000/v2/", nil)
+				if resp, err := p.ping(plainReq, send); err != nil || resp.Request != plainReq || sends.Load() != n {
+					t.Errorf("plain ping: %v, %v after %d sends, want the probe's answer without one", resp, err, sends.Load()-n)
+				}
 			case tt.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || errors.Is(err, errPlainLoopback) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)
 				}
-				if p.known("127.0.0.1:5000") {
+				if _, ok := p.lookup("http", "127.0.0.1:5000"); ok {
 					t.Error("address learned as plain HTTP")
 				}
 			default:
@@ -145,7 +150,7 @@ func TestPlainLoopbackPing(t *testing.T) {
 				if tlsCtx.Err() == nil {
 					t.Error("TLS request's context outlives its body")
 				}
-				if p.known("127.0.0.1:5000") {
+				if _, ok := p.lookup("http", "127.0.0.1:5000"); ok {
 					t.Error("address learned as plain HTTP")
 				}
 			}
@@ -170,7 +175,7 @@ func receive(t *testing.T, ch <-chan context.Context) context.Context {
 }
 
 // orderedTransport holds HTTPS requests until a plain-HTTP ping has been
-// answered and read, so that the race plainLoopback runs has a known winner.
+// answered and read, so that pingCache's race has a known winner.
 type orderedTransport struct {
 	base   http.RoundTripper
 	pinged chan struct{}
@@ -197,11 +202,11 @@ func (o *orderedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// TestLoopbackRegistries: through the guard and go-containerregistry, a
-// plain-HTTP loopback registry is reached with its TLS attempts cancelled
-// (one probe per run, not one TLS attempt per repository), and a loopback
-// registry serving TLS is still reached over TLS: its answer to the probe
-// is an error page.
+// TestLoopbackRegistries: through the guard and go-containerregistry,
+// three repositories of a loopback registry cost one ping that reaches the
+// registry: over plain HTTP for a plain-HTTP registry (the TLS attempts are
+// cancelled or never made), over TLS for a registry that serves TLS (its
+// TLS layer turns the plain ping away).
 func TestLoopbackRegistries(t *testing.T) {
 	img, err := random.Image(64, 1)
 	if err != nil {
@@ -213,7 +218,14 @@ func TestLoopbackRegistries(t *testing.T) {
 	}
 	for _, useTLS := range []bool{false, true} {
 		quiet := log.New(io.Discard, "", 0)
-		srv := httptest.NewUnstartedServer(registry.New(registry.Logger(quiet)))
+		reg := registry.New(registry.Logger(quiet))
+		var pings atomic.Int32
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				pings.Add(1)
+			}
+			reg.ServeHTTP(w, r)
+		}))
 		srv.Config.ErrorLog = quiet
 		if useTLS {
 			srv.StartTLS()
@@ -222,16 +234,19 @@ func TestLoopbackRegistries(t *testing.T) {
 		}
 		t.Cleanup(srv.Close)
 		host := srv.Listener.Addr().String()
+		refs := make([]name.Reference, 3)
+		for i := range refs {
+			if refs[i], err = name.ParseReference(fmt.Sprintf("%s/vmafx/repo%d@%s", host, i, digest)); err != nil {
+				t.Fatal(err)
+			}
+			if err := remote.Write(refs[i], img, remote.WithTransport(srv.Client().Transport)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pings.Store(0)
 		base := &orderedTransport{base: srv.Client().Transport, pinged: make(chan struct{})}
-		g := &guard{base: base, requests: &atomic.Int64{}, loopback: &plainLoopback{}}
-		for i := range 3 { // each repository is pinged anew
-			r, err := name.ParseReference(fmt.Sprintf("%s/vmafx/repo%d@%s", host, i, digest))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := remote.Write(r, img, remote.WithTransport(srv.Client().Transport)); err != nil {
-				t.Fatal(err)
-			}
+		g := &guard{base: base, requests: &atomic.Int64{}, pings: &pingCache{}}
+		for _, r := range refs { // each repository is pinged anew
 			desc, err := remote.Get(r, remote.WithTransport(g))
 			if err != nil {
 				t.Fatalf("tls=%v: %v", useTLS, err)
@@ -240,8 +255,140 @@ func TestLoopbackRegistries(t *testing.T) {
 				t.Fatalf("tls=%v: digest %s, want %s", useTLS, desc.Digest, digest)
 			}
 		}
-		if known := g.loopback.known(host); known == useTLS {
-			t.Errorf("tls=%v: address learned as plain HTTP: %v", useTLS, known)
+		if n := pings.Load(); n != 1 {
+			t.Errorf("tls=%v: %d pings reached the registry, want 1", useTLS, n)
 		}
+		_, plain := g.pings.lookup("http", host)
+		_, secure := g.pings.lookup("https", host)
+		if plain == useTLS || secure != useTLS {
+			t.Errorf("tls=%v: answers remembered over http %v, https %v", useTLS, plain, secure)
+		}
+	}
+}
+
+// TestPingCache: a ping's usable answer (200, or 401 with a challenge) is
+// remembered per scheme and host and replayed without a request; other
+// answers and requests that are not pings always go to the registry.
+func TestPingCache(t *testing.T) {
+	var reached atomic.Int32
+	var status atomic.Int32
+	var challenge atomic.Bool
+	status.Store(http.StatusUnauthorized)
+	challenge.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		if challenge.Load() {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="https://auth.example/token",service="registry"`)
+		}
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.Header().Set("X-Other", "not replayed")
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer srv.Close()
+	g := &guard{base: srv.Client().Transport, pings: &pingCache{}}
+	get := func(path string, header ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := g.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.Request != req {
+			t.Errorf("%s: answer is not for its request", path)
+		}
+		return resp
+	}
+	for i := range 3 {
+		resp := get("/v2/")
+		if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer realm=") ||
+			resp.Header.Get("Docker-Distribution-API-Version") != "registry/2.0" {
+			t.Errorf("ping %d: %d %v", i, resp.StatusCode, resp.Header)
+		}
+		if i > 0 && resp.Header.Get("X-Other") != "" {
+			t.Errorf("ping %d: replayed %v", i, resp.Header)
+		}
+	}
+	if n := reached.Load(); n != 1 {
+		t.Errorf("3 pings reached the registry %d times, want once", n)
+	}
+	get("/v2/", "Authorization", "Bearer token") // not a ping: it carries credentials
+	get("/v2/?x=1")
+	get("/v2/repo/manifests/latest")
+	if n := reached.Load(); n != 4 {
+		t.Errorf("requests that are not pings reached the registry %d times, want 3", n-1)
+	}
+
+	challenge.Store(false) // a 401 without a challenge is no usable answer either
+	for _, code := range []int32{http.StatusInternalServerError, http.StatusForbidden, http.StatusUnauthorized} {
+		status.Store(code)
+		g = &guard{base: srv.Client().Transport, pings: &pingCache{}}
+		before := reached.Load()
+		get("/v2/")
+		get("/v2/")
+		if n := reached.Load() - before; n != 2 {
+			t.Errorf("status %d: 2 pings reached the registry %d times, want twice", code, n)
+		}
+	}
+}
+
+// TestPingCacheOneInFlight: pings of one host that come while one is in
+// flight wait for its answer instead of sending their own; a waiter whose
+// request ends stops waiting.
+func TestPingCacheOneInFlight(t *testing.T) {
+	var reached atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		<-release
+		w.Header().Set("WWW-Authenticate", `Basic realm="registry"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	defer close(release)
+	g := &guard{base: srv.Client().Transport, pings: &pingCache{}}
+	ping := func(ctx context.Context) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/", nil)
+		return g.RoundTrip(req)
+	}
+	first := make(chan error, 1)
+	go func() {
+		resp, err := ping(context.Background())
+		if err == nil {
+			resp.Body.Close()
+		}
+		first <- err
+	}()
+	for reached.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := ping(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiter whose request ended: %v, want %v", err, context.DeadlineExceeded)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := ping(context.Background())
+			if err != nil || resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+				t.Errorf("waiting ping: %v, %v", resp, err)
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond) // the eight are waiting
+	release <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if n := reached.Load(); n != 1 {
+		t.Errorf("10 pings reached the registry %d times, want once", n)
 	}
 }
