@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 
 	"github.com/vmafx/vmafx-trust/internal/report"
@@ -70,7 +71,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(err.Error()))
 		return report.ExitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp()
 	err := app.RunContext(ctx, reorderArgs(app, args))
@@ -103,4 +104,39 @@ func (e *exitError) ExitCode() int { return e.code }
 
 func exitf(code int, format string, args ...any) error {
 	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// notifyContext is signal.NotifyContext with the registration done in the
+// background. The runtime's first signal.Notify starts a thread to manage
+// signal masks and waits for it: a quarter of a millisecond of every run,
+// before anything else could start. Here the command goes on meanwhile. A
+// signal that comes before the registration is done gets the default
+// action: the process ends at once, before it could have written a report,
+// so nothing passes; plugin processes started by then end with it (the
+// parent-death signal on Linux, and the SDK's Serve watches its parent).
+// As with signal.NotifyContext, the signals stay caught until stop, so a
+// second Ctrl-C does not cut the cleanup short.
+func notifyContext(parent context.Context, signals ...os.Signal) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	stopped, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, signals...)
+		defer signal.Stop(ch)
+		select {
+		case <-ch:
+			cancel()
+		case <-stopped:
+		}
+		<-stopped
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			cancel()
+			close(stopped)
+		})
+		<-done
+	}
 }
