@@ -110,10 +110,11 @@ func exitf(code int, format string, args ...any) error {
 // background. The runtime's first signal.Notify starts a thread to manage
 // signal masks and waits for it: a quarter of a millisecond of every run,
 // before anything else could start. Here the command goes on meanwhile. A
-// signal that comes before the registration is done gets the default
-// action: the process ends at once, before it could have written a report,
-// so nothing passes; plugin processes started by then end with it (the
-// parent-death signal on Linux, and the SDK's Serve watches its parent).
+// signal in that fraction of a millisecond gets the default action: the
+// process ends by the signal (a non-zero status, normally long before any
+// report could be written), so nothing passes; plugin processes started by
+// then end with it (the parent-death signal on Linux, and the SDK's Serve
+// watches its parent).
 // As with signal.NotifyContext, the signals stay caught until stop, so a
 // second Ctrl-C does not cut the cleanup short.
 func notifyContext(parent context.Context, signals ...os.Signal) (ctx context.Context, stop func()) {

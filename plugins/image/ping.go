@@ -7,13 +7,16 @@ import (
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Before its first request to a repository, go-containerregistry pings the
 // registry (GET /v2/, without credentials) to learn whether and how to
-// authenticate. It does so once per repository, and for a loopback registry
-// (a local registry, kind's, a CI service container) over HTTPS first,
-// falling back to plain HTTP only once the TLS attempt has failed.
+// authenticate. It does so once per repository, and over HTTPS first: for a
+// registry it may also reach over plain HTTP (a loopback or private address,
+// `insecure = true`), over plain HTTP once the TLS attempt has failed or
+// after 300 ms.
 //
 // pingCache is the guard's answer to both, for one run:
 //
@@ -21,24 +24,28 @@ import (
 //     the first answer per scheme and host that a ping can use (200, or 401
 //     with a challenge) is remembered, and later pings get a copy of it
 //     without a request (pings that come while one is in flight wait for
-//     it). Tokens are still requested per repository: the
-//     challenge names the realm, the scope comes from the repository.
-//   - An HTTPS ping of a loopback address races a plain-HTTP ping of the
-//     same address, which the guard allows anyway. When the plain ping is
-//     answered as a registry answers, the TLS attempt is cancelled and fails
-//     with errPlainLoopback: go-containerregistry falls back to plain HTTP
-//     at once, and its plain ping is answered from the cache. When the TLS
-//     attempt succeeds first, its outcome stands, exactly as without the
-//     race: a loopback registry that serves TLS is reached over TLS, at the
-//     cost of one plain request it answers with an error page. When the TLS
-//     attempt fails first, the plain ping (already in flight) decides.
+//     it).
+//   - An HTTPS ping of a loopback address with a port (localhost:5000,
+//     127.0.0.1:5000, [::1]:5000: a local registry, kind's, a CI service
+//     container) that go-containerregistry would also try over plain HTTP
+//     races a plain-HTTP ping of the same address and port, which the guard
+//     allows anyway. When the plain ping is answered as a registry answers,
+//     the TLS attempt is cancelled and fails with errPlainLoopback:
+//     go-containerregistry falls back to plain HTTP at once, and its plain
+//     ping is answered from the cache. When the TLS attempt succeeds first,
+//     its outcome stands, exactly as without the race: a registry that
+//     serves TLS on that port is reached over TLS, at the cost of one plain
+//     request its TLS layer turns away. When the TLS attempt fails first, the
+//     plain ping (already in flight) decides. Without a port the two schemes
+//     would reach different listeners (443 and 80), so there is no race.
 //
 // Pings carry no credentials, and the plain one only ever goes to loopback
 // addresses.
 type pingCache struct {
 	mu      sync.Mutex
 	answers map[string]pingAnswer    // scheme://host → the registry's answer
-	flights map[string]chan struct{} // host → closed when its ping in flight ends
+	flights map[string]chan struct{} // scheme://host → closed when its ping in flight ends
+	plain   map[string]bool          // host → its plain-HTTP probe was answered as a registry answers
 }
 
 // pingAnswer is what a registry's answer to a ping says.
@@ -108,54 +115,81 @@ func (a pingAnswer) replay(req *http.Request) *http.Response {
 }
 
 // ping answers req, a registry ping, from the cache or through send. One
-// ping per host is in flight at a time: the others wait for its answer.
+// ping per scheme and host is in flight at a time: the others wait for its
+// answer.
 func (c *pingCache) ping(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
-	host := req.URL.Host
+	key := pingKey(req.URL.Scheme, req.URL.Host)
+	raced := racesPlain(req)
 	for {
-		if a, ok := c.lookup(req.URL.Scheme, host); ok {
+		if a, ok := c.lookup(req.URL.Scheme, req.URL.Host); ok {
 			return a.replay(req), nil
 		}
-		loopbackTLS := req.URL.Scheme == "https" && isLoopback(req.URL.Hostname())
-		if _, ok := c.lookup("http", host); ok && loopbackTLS {
-			return nil, fmt.Errorf("https://%s/v2/: %w", host, errPlainLoopback)
+		if raced && c.probedPlain(req.URL.Host) {
+			return nil, fmt.Errorf("https://%s/v2/: %w", req.URL.Host, errPlainLoopback)
 		}
-		wait, lead := c.board(host)
+		flight, lead := c.board(key)
 		if !lead {
 			select {
-			case <-wait:
+			case <-flight:
 				continue
 			case <-req.Context().Done():
 				return nil, req.Context().Err()
 			}
 		}
-		defer c.land(host, wait)
-		if loopbackTLS {
+		defer c.land(key, flight)
+		if raced {
 			return c.race(req, send)
 		}
 		return c.fetch(req, send)
 	}
 }
 
-// board makes the caller the pinger of host (lead) or returns the channel
-// that the pinger in flight closes when done.
-func (c *pingCache) board(host string) (flight chan struct{}, lead bool) {
+// racesPlain reports whether req is an HTTPS ping that is raced with plain
+// HTTP: to a loopback address with a port, which go-containerregistry would
+// also try over plain HTTP.
+func racesPlain(req *http.Request) bool {
+	if req.URL.Scheme != "https" || req.URL.Port() == "" || !isLoopback(req.URL.Hostname()) {
+		return false
+	}
+	reg, err := name.NewRegistry(req.URL.Host)
+	return err == nil && reg.Scheme() == "http"
+}
+
+func (c *pingCache) probedPlain(host string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f, ok := c.flights[host]; ok {
+	return c.plain[host]
+}
+
+func (c *pingCache) learnPlain(host string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.plain == nil {
+		c.plain = map[string]bool{}
+	}
+	c.plain[host] = true
+}
+
+// board makes the caller the pinger of key (lead) or returns the channel
+// that the pinger in flight closes when done.
+func (c *pingCache) board(key string) (flight chan struct{}, lead bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.flights[key]; ok {
 		return f, false
 	}
 	if c.flights == nil {
 		c.flights = map[string]chan struct{}{}
 	}
 	f := make(chan struct{})
-	c.flights[host] = f
+	c.flights[key] = f
 	return f, true
 }
 
-func (c *pingCache) land(host string, flight chan struct{}) {
+func (c *pingCache) land(key string, flight chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.flights, host)
+	delete(c.flights, key)
 	close(flight)
 }
 
@@ -178,21 +212,23 @@ func (c *pingCache) race(req *http.Request, send func(*http.Request) (*http.Resp
 		probe bool // the plain-HTTP ping's answer
 		plain bool // the plain-HTTP ping was answered as a registry answers
 	}
-	answers := make(chan answer, 2) // neither sender ever blocks
+	answers := make(chan answer, 2) // the two senders never block
 	tlsCtx, cancelTLS := context.WithCancel(req.Context())
 	probeCtx, cancelProbe := context.WithCancel(req.Context())
 	defer cancelProbe()
 	go func() {
-		resp, err := c.fetch(req.WithContext(tlsCtx), send)
+		resp, err := send(req.WithContext(tlsCtx))
 		answers <- answer{resp: resp, err: err}
 	}()
 	go func() {
 		answers <- answer{probe: true, plain: c.probePlain(probeCtx, req, send)}
 	}()
 	a := <-answers
+	tlsPending := a.probe
 	switch {
 	case a.probe && !a.plain:
 		a = <-answers // not a plain-HTTP registry: the TLS attempt decides
+		tlsPending = false
 	case !a.probe && a.err != nil:
 		// The TLS attempt failed first. go-containerregistry would now
 		// ping over plain HTTP: the probe already is, and decides.
@@ -201,19 +237,26 @@ func (c *pingCache) race(req *http.Request, send func(*http.Request) (*http.Resp
 		}
 	}
 	if a.probe {
+		c.learnPlain(host)
 		cancelTLS()
-		go func() { // the cancelled TLS attempt's answer, when it comes
-			if late := <-answers; late.resp != nil {
-				late.resp.Body.Close()
-			}
-		}()
+		if tlsPending {
+			go func() { // the cancelled TLS attempt's answer, when it comes
+				if late := <-answers; late.resp != nil {
+					late.resp.Body.Close()
+				}
+			}()
+		}
 		return nil, fmt.Errorf("https://%s/v2/: %w", host, errPlainLoopback)
 	}
-	// The TLS attempt finished first: its outcome stands. Its context
-	// lives until the caller closes the body.
+	// The TLS attempt finished first: its outcome stands (and is
+	// remembered only now, so that one run never mixes the two schemes).
+	// Its context lives until the caller closes the body.
 	if a.err != nil {
 		cancelTLS()
 		return nil, a.err
+	}
+	if usable(a.resp) {
+		c.remember("https", host, a.resp)
 	}
 	a.resp.Body = &cancelOnClose{ReadCloser: a.resp.Body, cancel: cancelTLS}
 	return a.resp, nil

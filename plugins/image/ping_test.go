@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,10 @@ func TestLoopbackPingRace(t *testing.T) {
 		wantErr    string
 	}{
 		{name: "plain registry, open", tls: waitCancel, plain: ok, wantPlain: true},
+		{name: "TLS answers after the probe won", plain: ok, wantPlain: true, tls: func(r *http.Request) (*http.Response, error) {
+			<-r.Context().Done() // cancelled, and answers all the same
+			return answer(http.StatusOK), nil
+		}},
 		{name: "plain registry, challenge", tls: waitCancel, wantPlain: true, plain: func(*http.Request) (*http.Response, error) {
 			return answer(http.StatusUnauthorized, "WWW-Authenticate", `Bearer realm="http://127.0.0.1/token"`), nil
 		}},
@@ -77,6 +82,7 @@ func TestLoopbackPingRace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			goroutines := runtime.NumGoroutine()
 			probed, tlsAnswered := make(chan struct{}), make(chan struct{})
 			tlsCtxs, probeCtxs := make(chan context.Context, 2), make(chan context.Context, 2)
 			var sends atomic.Int32
@@ -129,6 +135,10 @@ func TestLoopbackPingRace(t *testing.T) {
 				if resp, err := p.ping(plainReq, send); err != nil || resp.Request != plainReq || sends.Load() != n {
 					t.Errorf("plain ping: %v, %v after %d sends, want the probe's answer without one", resp, err, sends.Load()-n)
 				}
+				waitGoroutines(t, goroutines)
+				if _, ok := p.lookup("https", "127.0.0.1:5000"); ok {
+					t.Error("the losing TLS answer was remembered: the run would mix schemes")
+				}
 			case tt.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || errors.Is(err, errPlainLoopback) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)
@@ -150,8 +160,11 @@ func TestLoopbackPingRace(t *testing.T) {
 				if tlsCtx.Err() == nil {
 					t.Error("TLS request's context outlives its body")
 				}
-				if _, ok := p.lookup("http", "127.0.0.1:5000"); ok {
+				if p.probedPlain("127.0.0.1:5000") {
 					t.Error("address learned as plain HTTP")
+				}
+				if _, ok := p.lookup("https", "127.0.0.1:5000"); !ok {
+					t.Error("the TLS answer was not remembered")
 				}
 			}
 			select { // the probe never outlives the ping
@@ -159,8 +172,65 @@ func TestLoopbackPingRace(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Error("probe not cancelled")
 			}
+			waitGoroutines(t, goroutines)
 		})
 	}
+}
+
+// waitGoroutines fails the test unless the number of goroutines falls back
+// to n: a ping leaves nothing running behind it.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			t.Errorf("%d goroutines left running, want %d", runtime.NumGoroutine(), n)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRacesPlain: only HTTPS pings of loopback addresses with a port, which
+// go-containerregistry would also try over plain HTTP, are raced.
+func TestRacesPlain(t *testing.T) {
+	for u, want := range map[string]bool{
+		"https://127.0.0.1:5000/v2/":        true,
+		"https://localhost:5000/v2/":        true,
+		"https://[::1]:5000/v2/":            true,
+		"https://127.0.0.1/v2/":             false, // 443 and 80 are two listeners
+		"https://localhost/v2/":             false,
+		"https://127.0.0.2:5000/v2/":        false, // go-containerregistry keeps to TLS
+		"https://registry.example:5000/v2/": false,
+		"http://127.0.0.1:5000/v2/":         false,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		if got := racesPlain(req); got != want {
+			t.Errorf("%s: raced %v, want %v", u, got, want)
+		}
+	}
+}
+
+// TestPlainAnswerFromElsewhere: a plain-HTTP answer of a loopback address
+// that no probe learned (a redirect led there) does not stop that address
+// from being tried over TLS.
+func TestPlainAnswerFromElsewhere(t *testing.T) {
+	c := &pingCache{}
+	c.remember("http", "127.0.0.1:5000", answer(http.StatusOK))
+	var tlsTried atomic.Bool
+	send := func(r *http.Request) (*http.Response, error) {
+		if r.URL.Scheme == "https" {
+			tlsTried.Store(true)
+			return answer(http.StatusOK), nil
+		}
+		return answer(http.StatusBadRequest), nil
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1:5000/v2/", nil)
+	resp, err := c.ping(req, send)
+	if err != nil || resp.StatusCode != http.StatusOK || !tlsTried.Load() {
+		t.Fatalf("got %v, %v (TLS tried: %v), want the TLS answer", resp, err, tlsTried.Load())
+	}
+	resp.Body.Close()
 }
 
 func receive(t *testing.T, ch <-chan context.Context) context.Context {
