@@ -115,6 +115,7 @@ func exitf(code int, format string, args ...any) error {
 // report could be written), so nothing passes; plugin processes started by
 // then end with it (the parent-death signal on Linux, and the SDK's Serve
 // watches its parent).
+//
 // As with signal.NotifyContext, the signals stay caught until stop, so a
 // second Ctrl-C does not cut the cleanup short.
 func notifyContext(parent context.Context, signals ...os.Signal) (ctx context.Context, stop func()) {
