@@ -212,6 +212,19 @@ func startSession(ctx context.Context, kinds []string, pins map[string]string) (
 	return s, nil
 }
 
+// startVerbSession starts, in the background, only the built-in serving
+// kind. The cosign-compatible verbs are command lines over the built-in
+// kinds: no plugin from the plugin path takes part in them, so none is
+// looked for or started (each would cost a process per run, and one serving
+// the same kind would take it over).
+func startVerbSession(ctx context.Context, kind string) (*session, error) {
+	pending, err := launchBuiltins(ctx, []string{kind})
+	if err != nil {
+		return nil, err
+	}
+	return &session{plugins: &host.Set{}, pending: pending}, nil
+}
+
 // launchBuiltins starts, in the background, the built-ins that serve any of
 // kinds; nil when none does.
 func launchBuiltins(ctx context.Context, kinds []string) (<-chan launched, error) {

@@ -59,7 +59,7 @@ func verifyImageCommand(attestation bool) *cli.Command {
 					}
 				}
 			}
-			s, err := startSession(c.Context, []string{"image"}, nil)
+			s, err := startVerbSession(c.Context, "image")
 			if err != nil {
 				return exitf(report.ExitUnchecked, "%v", err)
 			}

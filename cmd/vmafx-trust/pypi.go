@@ -56,7 +56,7 @@ func pypiCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				s, err := startSession(c.Context, []string{"pypi"}, nil)
+				s, err := startVerbSession(c.Context, "pypi")
 				if err != nil {
 					return exitf(report.ExitUnchecked, "%v", err)
 				}

@@ -74,7 +74,7 @@ func verifyBlobCommand(attestation bool) *cli.Command {
 			if err != nil {
 				return err
 			}
-			s, err := startSession(c.Context, []string{"blob"}, nil)
+			s, err := startVerbSession(c.Context, "blob")
 			if err != nil {
 				return exitf(report.ExitUnchecked, "%v", err)
 			}

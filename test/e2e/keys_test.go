@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -43,5 +46,34 @@ func TestKeySignedBlobs(t *testing.T) {
 			wantExit(t, runCLI(t, nil, "verify-blob", flipped, "--bundle", b, "--key", key, "--trusted-root", root, "--offline"), 1, "changed file")
 			wantExit(t, runCLI(t, nil, "verify-blob", file, "--bundle", b, "--key", other, "--trusted-root", root, "--offline"), 1, "another key")
 		})
+	}
+}
+
+// TestVerbsStartNoCustomPlugins: a cosign-compatible verb runs its built-in
+// only: a plugin on the plugin path is not started (it is for `check`).
+func TestVerbsStartNoCustomPlugins(t *testing.T) {
+	r := newRelease(t)
+	dir := t.TempDir()
+	content := "vmaf release bytes, key-signed\n"
+	bundle, pub, err := r.ss.SignBlobWithKey([]byte(content), protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, dir, "vmaf", content)
+	b := writeFile(t, dir, "vmaf.sigstore.json", string(bundle))
+	key := writeFile(t, dir, "release.pub", string(pub))
+	plugins := pluginDir(t, "opaque")
+	mark := filepath.Join(dir, "started")
+	env := []string{"VMAFX_TRUST_PLUGIN_PATH=" + plugins, "VMAFX_TRUST_STUB_MARK=" + mark}
+
+	wantExit(t, runCLI(t, env, "verify-blob", file, "--bundle", b, "--key", key, "--insecure-ignore-tlog", "--offline"), 0, "verify-blob")
+	if _, err := os.Stat(mark); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("verify-blob started the plugin from the plugin path (%v)", err)
+	}
+	// The same plugin directory, for a policy: the plugin starts.
+	policy := stubPolicy(t, "opaquestub \"x\" {\n}\n")
+	runCLI(t, env, "check", policy, "--offline")
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("check did not start the plugin from the plugin path: %v", err)
 	}
 }
