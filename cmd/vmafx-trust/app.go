@@ -152,9 +152,9 @@ func progressBar(mode string, errw io.Writer) (*progress.Bar, error) {
 type session struct {
 	plugins    *host.Set
 	launchErrs []error
-	// pending is a launch of built-ins still under way (startSession): their
-	// start-up overlaps decoding the policy and loading its trust roots.
-	// ready joins it; Close kills what it started.
+	// pending is a launch of built-ins still under way (startSession,
+	// startVerbSession): their start-up overlaps decoding the policy and
+	// loading its trust roots. ready joins it; Close kills what it started.
 	pending <-chan launched
 }
 
