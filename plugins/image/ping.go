@@ -34,8 +34,9 @@ import (
 //     go-containerregistry falls back to plain HTTP at once, and its plain
 //     ping is answered from the cache. When the TLS attempt succeeds first,
 //     its outcome stands, exactly as without the race: a registry that
-//     serves TLS on that port is reached over TLS, at the cost of one plain
-//     request its TLS layer turns away. When the TLS attempt fails first, the
+//     serves only TLS on that port is reached over TLS, at the cost of one
+//     plain request its TLS layer turns away (a server answering both on
+//     one port is used over plain HTTP, which the guard allows on loopback). When the TLS attempt fails first, the
 //     plain ping (already in flight) decides. Without a port the two schemes
 //     would reach different listeners (443 and 80), so there is no race.
 //
