@@ -1,12 +1,14 @@
 package image
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -28,17 +30,19 @@ import (
 //   - An HTTPS ping of a loopback address with a port (localhost:5000,
 //     127.0.0.1:5000, [::1]:5000: a local registry, kind's, a CI service
 //     container) that go-containerregistry would also try over plain HTTP
-//     races a plain-HTTP ping of the same address and port, which the guard
-//     allows anyway. When the plain ping is answered as a registry answers,
-//     the TLS attempt is cancelled and fails with errPlainLoopback:
-//     go-containerregistry falls back to plain HTTP at once, and its plain
-//     ping is answered from the cache. When the TLS attempt succeeds first,
-//     its outcome stands, exactly as without the race: a registry that
-//     serves only TLS on that port is reached over TLS, at the cost of one
-//     plain request its TLS layer turns away (a server answering both on
-//     one port is used over plain HTTP, which the guard allows on loopback). When the TLS attempt fails first, the
-//     plain ping (already in flight) decides. Without a port the two schemes
-//     would reach different listeners (443 and 80), so there is no race.
+//     is preceded by a plain-HTTP ping of the same address and port, which
+//     the guard allows anyway. When that probe is answered as a registry
+//     answers, the HTTPS ping fails with errPlainLoopback without being
+//     sent: go-containerregistry falls back to plain HTTP at once, and its
+//     plain ping is answered from the cache. When the probe is answered
+//     otherwise (a TLS layer turning plain HTTP away, nothing listening),
+//     the HTTPS ping is sent and decides, exactly as without the probe: a
+//     registry that serves only TLS on that port is reached over TLS, one
+//     loopback round trip later (a server answering both on one port is
+//     used over plain HTTP, which the guard allows on loopback). A probe
+//     that takes longer than a head start does not hold TLS back: the two
+//     then race (see pingLoopback). Without a port the two schemes would reach
+//     different listeners (443 and 80), so there is no probe.
 //
 // Pings carry no credentials, and the plain one only ever goes to loopback
 // addresses.
@@ -47,7 +51,17 @@ type pingCache struct {
 	answers map[string]pingAnswer    // scheme://host → the registry's answer
 	flights map[string]chan struct{} // scheme://host → closed when its ping in flight ends
 	plain   map[string]bool          // host → its plain-HTTP probe was answered as a registry answers
+
+	// headStart is how long an HTTPS ping of a loopback address waits for
+	// its plain-HTTP probe before it is sent anyway (plainHeadStart if 0).
+	headStart time.Duration
 }
+
+// plainHeadStart is the plain-HTTP probe's head start over an HTTPS ping of
+// the same loopback address: a loopback registry answers within a few
+// milliseconds, and a TLS server turns plain HTTP away as fast. Only a
+// listener that holds a plain request without answering costs this much.
+const plainHeadStart = 25 * time.Millisecond
 
 // pingAnswer is what a registry's answer to a ping says.
 type pingAnswer struct {
@@ -120,12 +134,12 @@ func (a pingAnswer) replay(req *http.Request) *http.Response {
 // answer.
 func (c *pingCache) ping(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	key := pingKey(req.URL.Scheme, req.URL.Host)
-	raced := racesPlain(req)
+	probes := probesPlain(req)
 	for {
 		if a, ok := c.lookup(req.URL.Scheme, req.URL.Host); ok {
 			return a.replay(req), nil
 		}
-		if raced && c.probedPlain(req.URL.Host) {
+		if probes && c.probedPlain(req.URL.Host) {
 			return nil, fmt.Errorf("https://%s/v2/: %w", req.URL.Host, errPlainLoopback)
 		}
 		flight, lead := c.board(key)
@@ -138,17 +152,17 @@ func (c *pingCache) ping(req *http.Request, send func(*http.Request) (*http.Resp
 			}
 		}
 		defer c.land(key, flight)
-		if raced {
-			return c.race(req, send)
+		if probes {
+			return c.pingLoopback(req, send)
 		}
 		return c.fetch(req, send)
 	}
 }
 
-// racesPlain reports whether req is an HTTPS ping that is raced with plain
-// HTTP: to a loopback address with a port, which go-containerregistry would
-// also try over plain HTTP.
-func racesPlain(req *http.Request) bool {
+// probesPlain reports whether req is an HTTPS ping that a plain-HTTP probe
+// goes before: to a loopback address with a port, which go-containerregistry
+// would also try over plain HTTP.
+func probesPlain(req *http.Request) bool {
 	if req.URL.Scheme != "https" || req.URL.Port() == "" || !isLoopback(req.URL.Hostname()) {
 		return false
 	}
@@ -203,55 +217,66 @@ func (c *pingCache) fetch(req *http.Request, send func(*http.Request) (*http.Res
 	return resp, err
 }
 
-// race sends req, an HTTPS ping of a loopback address, alongside a
-// plain-HTTP ping of the same address (see pingCache).
-func (c *pingCache) race(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+// pingLoopback answers req, an HTTPS ping of a loopback address with a
+// port, after a plain-HTTP ping of the same address (see pingCache). TLS is
+// attempted only when that probe is answered otherwise than as a registry
+// answers, or has not been answered within the head start: then the two
+// race, and
+//   - a probe answered as a registry answers cancels the TLS attempt;
+//   - a TLS attempt that succeeds first stands;
+//   - a TLS attempt that fails first waits for the probe, which decides
+//     (go-containerregistry would now try plain HTTP itself).
+func (c *pingCache) pingLoopback(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	host := req.URL.Host
-	type answer struct {
-		resp  *http.Response
-		err   error
-		probe bool // the plain-HTTP ping's answer
-		plain bool // the plain-HTTP ping was answered as a registry answers
-	}
-	answers := make(chan answer, 2) // the two senders never block
-	tlsCtx, cancelTLS := context.WithCancel(req.Context())
 	probeCtx, cancelProbe := context.WithCancel(req.Context())
 	defer cancelProbe()
+	probed := make(chan bool, 1) // the probe was answered as a registry answers
+	go func() { probed <- c.probePlain(probeCtx, req, send) }()
+	headStart := time.NewTimer(cmp.Or(c.headStart, plainHeadStart))
+	defer headStart.Stop()
+	select {
+	case plain := <-probed:
+		if plain {
+			return nil, c.plainLoopback(host)
+		}
+		return c.fetch(req, send) // TLS decides, as without the probe
+	case <-headStart.C:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+
+	type tlsAnswer struct {
+		resp *http.Response
+		err  error
+	}
+	tlsCtx, cancelTLS := context.WithCancel(req.Context())
+	answered := make(chan tlsAnswer, 1) // the sender never blocks
 	go func() {
 		resp, err := send(req.WithContext(tlsCtx))
-		answers <- answer{resp: resp, err: err}
+		answered <- tlsAnswer{resp: resp, err: err}
 	}()
-	go func() {
-		answers <- answer{probe: true, plain: c.probePlain(probeCtx, req, send)}
-	}()
-	a := <-answers
-	tlsPending := a.probe
-	switch {
-	case a.probe && !a.plain:
-		a = <-answers // not a plain-HTTP registry: the TLS attempt decides
-		tlsPending = false
-	case !a.probe && a.err != nil:
-		// The TLS attempt failed first. go-containerregistry would now
-		// ping over plain HTTP: the probe already is, and decides.
-		if probe := <-answers; probe.plain {
-			a = probe
-		}
-	}
-	if a.probe {
-		c.learnPlain(host)
-		cancelTLS()
-		if tlsPending {
+	var a tlsAnswer
+	select {
+	case plain := <-probed:
+		if plain {
+			cancelTLS()
 			go func() { // the cancelled TLS attempt's answer, when it comes
-				if late := <-answers; late.resp != nil {
+				if late := <-answered; late.resp != nil {
 					late.resp.Body.Close()
 				}
 			}()
+			return nil, c.plainLoopback(host)
 		}
-		return nil, fmt.Errorf("https://%s/v2/: %w", host, errPlainLoopback)
+		a = <-answered
+	case a = <-answered:
+		if a.err != nil && <-probed {
+			cancelTLS()
+			return nil, c.plainLoopback(host)
+		}
 	}
-	// The TLS attempt finished first: its outcome stands (and is
-	// remembered only now, so that one run never mixes the two schemes).
-	// Its context lives until the caller closes the body.
+	// The TLS attempt decides (and is remembered only now, so that one run
+	// never mixes the two schemes). Its context lives until the caller
+	// closes the body.
 	if a.err != nil {
 		cancelTLS()
 		return nil, a.err
@@ -261,6 +286,13 @@ func (c *pingCache) race(req *http.Request, send func(*http.Request) (*http.Resp
 	}
 	a.resp.Body = &cancelOnClose{ReadCloser: a.resp.Body, cancel: cancelTLS}
 	return a.resp, nil
+}
+
+// plainLoopback records that host answers plain HTTP as a registry does, and
+// is the HTTPS ping's error that says so.
+func (c *pingCache) plainLoopback(host string) error {
+	c.learnPlain(host)
+	return fmt.Errorf("https://%s/v2/: %w", host, errPlainLoopback)
 }
 
 // probePlain pings req's host over plain HTTP and reports whether it was

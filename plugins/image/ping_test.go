@@ -29,10 +29,10 @@ func answer(status int, header ...string) *http.Response {
 	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader("{}"))}
 }
 
-// TestLoopbackPingRace drives pingCache.ping for an HTTPS ping of a
+// TestLoopbackPing drives pingCache.ping for an HTTPS ping of a
 // loopback address with a transport whose TLS and plain-HTTP answers, and
 // their order, each case sets.
-func TestLoopbackPingRace(t *testing.T) {
+func TestLoopbackPing(t *testing.T) {
 	waitCancel := func(r *http.Request) (*http.Response, error) {
 		select {
 		case <-r.Context().Done():
@@ -43,47 +43,50 @@ func TestLoopbackPingRace(t *testing.T) {
 	}
 	ok := func(*http.Request) (*http.Response, error) { return answer(http.StatusOK), nil }
 	refused := func(*http.Request) (*http.Response, error) { return nil, errors.New("handshake failure") }
+	badRequest := func(*http.Request) (*http.Response, error) { return answer(http.StatusBadRequest), nil }
 	tests := []struct {
 		name       string
 		tls, plain func(*http.Request) (*http.Response, error)
-		tlsAfter   bool // TLS answers only once the probe has
-		plainAfter bool // the probe answers only once TLS has
-		deadline   time.Duration
-		wantPlain  bool // errPlainLoopback, and the address is learned
-		wantStatus int
-		wantErr    string
+		// slowProbe: the probe answers only once the TLS attempt has been
+		// sent (plainAfterTLS: once it has been answered), after the head
+		// start. Otherwise the head start never ends.
+		slowProbe, plainAfterTLS bool
+		deadline                 time.Duration
+		wantTLS                  bool // the TLS attempt is made
+		wantPlain                bool // errPlainLoopback, and the address is learned
+		wantStatus               int
+		wantErr                  string
 	}{
-		{name: "plain registry, open", tls: waitCancel, plain: ok, wantPlain: true},
-		{name: "TLS answers after the probe won", plain: ok, wantPlain: true, tls: func(r *http.Request) (*http.Response, error) {
+		{name: "plain registry, open", plain: ok, wantPlain: true},
+		{name: "plain registry, challenge", wantPlain: true, plain: func(*http.Request) (*http.Response, error) {
+			return answer(http.StatusUnauthorized, "WWW-Authenticate", `Bearer realm="http://127.0.0.1/token"`), nil
+		}},
+		{name: "401 without a challenge is no ping answer", tls: ok, wantTLS: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
+			return answer(http.StatusUnauthorized), nil
+		}},
+		{name: "TLS server answering plain HTTP", tls: ok, wantTLS: true, wantStatus: http.StatusOK, plain: badRequest},
+		{name: "redirect is no ping answer", tls: ok, wantTLS: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
+			return answer(http.StatusFound, "Location", "https://127.0.0.1/v2/"), nil
+		}},
+		{name: "nothing listens for plain HTTP", tls: ok, wantTLS: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
+			return nil, errors.New("connection refused")
+		}},
+		{name: "neither scheme answers", tls: refused, wantTLS: true, wantErr: "handshake failure", plain: badRequest},
+		{name: "request ends during the head start", plain: waitCancel, deadline: 50 * time.Millisecond, wantErr: context.DeadlineExceeded.Error()},
+		{name: "slow probe: TLS answers first", slowProbe: true, tls: ok, plain: waitCancel, wantTLS: true, wantStatus: http.StatusOK},
+		{name: "slow probe finds a registry: TLS cancelled", slowProbe: true, tls: waitCancel, plain: ok, wantTLS: true, wantPlain: true},
+		{name: "slow probe wins, TLS answers all the same", slowProbe: true, plain: ok, wantTLS: true, wantPlain: true, tls: func(r *http.Request) (*http.Response, error) {
 			<-r.Context().Done() // cancelled, and answers all the same
 			return answer(http.StatusOK), nil
 		}},
-		{name: "plain registry, challenge", tls: waitCancel, wantPlain: true, plain: func(*http.Request) (*http.Response, error) {
-			return answer(http.StatusUnauthorized, "WWW-Authenticate", `Bearer realm="http://127.0.0.1/token"`), nil
-		}},
-		{name: "401 without a challenge is no ping answer", tls: ok, tlsAfter: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
-			return answer(http.StatusUnauthorized), nil
-		}},
-		{name: "TLS server answering plain HTTP", tls: ok, tlsAfter: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
-			return answer(http.StatusBadRequest), nil
-		}},
-		{name: "redirect is no ping answer", tls: ok, tlsAfter: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
-			return answer(http.StatusFound, "Location", "https://127.0.0.1/v2/"), nil
-		}},
-		{name: "nothing listens for plain HTTP", tls: ok, tlsAfter: true, wantStatus: http.StatusOK, plain: func(*http.Request) (*http.Response, error) {
-			return nil, errors.New("connection refused")
-		}},
-		{name: "TLS answers first", tls: ok, plain: waitCancel, wantStatus: http.StatusOK},
-		{name: "TLS fails first, then the probe finds a registry", plain: ok, plainAfter: true, wantPlain: true, tls: refused},
-		{name: "TLS fails first, then the probe finds none", plainAfter: true, wantErr: "handshake failure", tls: refused, plain: func(*http.Request) (*http.Response, error) {
-			return answer(http.StatusBadRequest), nil
-		}},
-		{name: "TLS fails first, then the request ends", plain: waitCancel, deadline: 50 * time.Millisecond, wantErr: "handshake failure", tls: refused},
+		{name: "slow probe: TLS fails first, then the probe finds a registry", slowProbe: true, plainAfterTLS: true, plain: ok, wantTLS: true, wantPlain: true, tls: refused},
+		{name: "slow probe: TLS fails first, then the probe finds none", slowProbe: true, plainAfterTLS: true, wantTLS: true, wantErr: "handshake failure", tls: refused, plain: badRequest},
+		{name: "slow probe: TLS fails first, then the request ends", slowProbe: true, plain: waitCancel, deadline: 50 * time.Millisecond, wantTLS: true, wantErr: "handshake failure", tls: refused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			goroutines := runtime.NumGoroutine()
-			probed, tlsAnswered := make(chan struct{}), make(chan struct{})
+			probed, tlsSent, tlsAnswered := make(chan struct{}), make(chan struct{}), make(chan struct{})
 			tlsCtxs, probeCtxs := make(chan context.Context, 2), make(chan context.Context, 2)
 			var sends atomic.Int32
 			send := func(r *http.Request) (*http.Response, error) {
@@ -94,16 +97,30 @@ func TestLoopbackPingRace(t *testing.T) {
 						t.Errorf("probe %s with %v", r.URL, r.Header)
 					}
 					defer close(probed)
-					if tt.plainAfter {
+					switch {
+					case tt.plainAfterTLS:
 						<-tlsAnswered
+					case tt.slowProbe:
+						<-tlsSent
+					default: // long enough for a TLS attempt made too early to show
+						time.Sleep(20 * time.Millisecond)
 					}
 					return tt.plain(r)
 				}
 				tlsCtxs <- r.Context()
-				if tt.tlsAfter {
-					<-probed
+				close(tlsSent)
+				if !tt.slowProbe {
+					select {
+					case <-probed:
+					default:
+						t.Error("TLS attempted before the probe was answered")
+					}
 				}
 				defer close(tlsAnswered)
+				if tt.tls == nil {
+					t.Error("TLS attempted")
+					return nil, errors.New("no TLS here")
+				}
 				return tt.tls(r)
 			}
 			ctx := context.Background()
@@ -114,18 +131,28 @@ func TestLoopbackPingRace(t *testing.T) {
 			}
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://127.0.0.1:5000/v2/", nil)
 			req.Header.Set("User-Agent", "vmafx-trust/test")
-			p := &pingCache{}
+			p := &pingCache{headStart: time.Hour}
+			if tt.slowProbe {
+				p.headStart = time.Nanosecond
+			}
 			resp, err := p.ping(req, send)
-			tlsCtx := receive(t, tlsCtxs)
+			var tlsCtx context.Context
+			if tt.wantTLS {
+				tlsCtx = receive(t, tlsCtxs)
+			} else if len(tlsCtxs) > 0 {
+				t.Error("TLS attempted")
+			}
 			switch {
 			case tt.wantPlain:
 				if !errors.Is(err, errPlainLoopback) {
 					t.Fatalf("err %v, want %v", err, errPlainLoopback)
 				}
-				select { // the TLS attempt is cancelled
-				case <-tlsCtx.Done():
-				case <-time.After(5 * time.Second):
-					t.Fatal("TLS attempt not cancelled")
+				if tlsCtx != nil {
+					select { // the TLS attempt is cancelled
+					case <-tlsCtx.Done():
+					case <-time.After(5 * time.Second):
+						t.Fatal("TLS attempt not cancelled")
+					}
 				}
 				n := sends.Load()
 				if _, err := p.ping(req, send); !errors.Is(err, errPlainLoopback) || sends.Load() != n {
@@ -157,7 +184,7 @@ func TestLoopbackPingRace(t *testing.T) {
 					t.Error(err)
 				}
 				resp.Body.Close()
-				if tlsCtx.Err() == nil {
+				if tt.slowProbe && tlsCtx.Err() == nil {
 					t.Error("TLS request's context outlives its body")
 				}
 				if p.probedPlain("127.0.0.1:5000") {
@@ -191,9 +218,10 @@ func waitGoroutines(t *testing.T, n int) {
 	}
 }
 
-// TestRacesPlain: only HTTPS pings of loopback addresses with a port, which
-// go-containerregistry would also try over plain HTTP, are raced.
-func TestRacesPlain(t *testing.T) {
+// TestProbesPlain: only HTTPS pings of loopback addresses with a port, which
+// go-containerregistry would also try over plain HTTP, are probed over plain
+// HTTP first.
+func TestProbesPlain(t *testing.T) {
 	for u, want := range map[string]bool{
 		"https://127.0.0.1:5000/v2/":        true,
 		"https://localhost:5000/v2/":        true,
@@ -205,7 +233,7 @@ func TestRacesPlain(t *testing.T) {
 		"http://127.0.0.1:5000/v2/":         false,
 	} {
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		if got := racesPlain(req); got != want {
+		if got := probesPlain(req); got != want {
 			t.Errorf("%s: raced %v, want %v", u, got, want)
 		}
 	}
@@ -245,15 +273,18 @@ func receive(t *testing.T, ch <-chan context.Context) context.Context {
 }
 
 // orderedTransport holds HTTPS requests until a plain-HTTP ping has been
-// answered and read, so that pingCache's race has a known winner.
+// answered and read, so that the outcome does not depend on the probe's
+// head start on a slow machine, and counts them.
 type orderedTransport struct {
 	base   http.RoundTripper
 	pinged chan struct{}
 	once   sync.Once
+	https  atomic.Int32
 }
 
 func (o *orderedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Scheme == "https" {
+		o.https.Add(1)
 		select {
 		case <-o.pinged:
 		case <-r.Context().Done():
@@ -274,9 +305,9 @@ func (o *orderedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestLoopbackRegistries: through the guard and go-containerregistry,
 // three repositories of a loopback registry cost one ping that reaches the
-// registry: over plain HTTP for a plain-HTTP registry (the TLS attempts are
-// cancelled or never made), over TLS for a registry that serves TLS (its
-// TLS layer turns the plain ping away).
+// registry: over plain HTTP for a plain-HTTP registry (no TLS attempt is
+// made), over TLS for a registry that serves TLS (its TLS layer turns the
+// plain ping away).
 func TestLoopbackRegistries(t *testing.T) {
 	img, err := random.Image(64, 1)
 	if err != nil {
@@ -327,6 +358,9 @@ func TestLoopbackRegistries(t *testing.T) {
 		}
 		if n := pings.Load(); n != 1 {
 			t.Errorf("tls=%v: %d pings reached the registry, want 1", useTLS, n)
+		}
+		if n := base.https.Load(); !useTLS && n != 0 {
+			t.Errorf("plain registry: %d HTTPS requests, want none", n)
 		}
 		_, plain := g.pings.lookup("http", host)
 		_, secure := g.pings.lookup("https", host)
