@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -567,6 +568,59 @@ func TestRedirectDropsCredentials(t *testing.T) {
 	wantPass(t, req, res)
 	if len(leaked) > 0 {
 		t.Errorf("credentials followed the redirect to another host: %v", leaked)
+	}
+}
+
+// TestGuardReusesConnections: a response closed unread (go-containerregistry
+// closes a 404's body without reading it) leaves its keep-alive connection
+// for the next request when its body is declared small, and is not read on
+// for a large or undeclared one.
+func TestGuardReusesConnections(t *testing.T) {
+	tests := []struct {
+		path      string
+		wantReuse bool
+	}{
+		{"/v2/vmafx/cpu/referrers/sha256:aa", true}, // 404 with error JSON
+		{"/v2/vmafx/cpu/blobs/empty", true},         // declared empty
+		{"/v2/vmafx/cpu/blobs/large", false},        // 1 MiB declared: not read for reuse
+		{"/v2/vmafx/cpu/blobs/chunked", false},      // no declared length
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v2/vmafx/cpu/blobs/empty":
+			w.Header().Set("Content-Length", "0")
+		case "/v2/vmafx/cpu/blobs/large":
+			_, _ = w.Write(make([]byte, 1<<20))
+		case "/v2/vmafx/cpu/blobs/chunked":
+			w.(http.Flusher).Flush()
+			_, _ = w.Write([]byte("a few bytes"))
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}`))
+		}
+	}))
+	defer srv.Close()
+	g := &guard{base: newHTTPTransport(false)}
+	get := func(path string) (reused bool) {
+		t.Helper()
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused },
+		})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+		resp, err := g.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close() // unread
+		return reused
+	}
+	for _, tt := range tests {
+		get("/v2/") // a connection in the pool
+		get(tt.path)
+		if reused := get("/v2/"); reused != tt.wantReuse {
+			t.Errorf("%s closed unread: next request reused its connection: %v, want %v", tt.path, reused, tt.wantReuse)
+		}
 	}
 }
 

@@ -19,6 +19,11 @@ const (
 	maxManifestSize = 4 << 20
 	maxBlobSize     = 32 << 20
 	maxPayloadSize  = 1 << 20 // simplesigning payloads are a few hundred bytes
+
+	// maxDrain is the largest declared body that is read to its end when
+	// closed unread (a 404's error JSON, say), so that its connection is
+	// reused instead of dropped.
+	maxDrain = 4 << 10
 )
 
 // guard is the innermost RoundTripper under go-containerregistry's retry
@@ -27,6 +32,8 @@ const (
 //     policy says insecure = true (a redirect cannot downgrade either);
 //   - refuses responses larger than the limit for their kind, before
 //     reading them;
+//   - reads a small body closed unread (a 404's error JSON) to its end, so
+//     that its keep-alive connection is reused;
 //   - counts requests (for tests and the efficiency check);
 //   - answers registry pings once per registry and run, and sooner for a
 //     loopback registry that speaks plain HTTP (pingCache).
@@ -69,7 +76,8 @@ func (g *guard) send(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		return nil, fmt.Errorf("GET %s: response is %d bytes, more than the %d allowed", redactURL(req), resp.ContentLength, limit)
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: limit, what: redactURL(req), limit: limit}
+	resp.Body = &limitedBody{rc: resp.Body, left: limit, what: redactURL(req), limit: limit,
+		drain: resp.ContentLength >= 0 && resp.ContentLength <= maxDrain}
 	return resp, nil
 }
 
@@ -84,6 +92,7 @@ type limitedBody struct {
 	left  int64
 	limit int64
 	what  string
+	drain bool // the body is declared at most maxDrain bytes long
 }
 
 var errTooLarge = errors.New("response too large")
@@ -106,7 +115,15 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *limitedBody) Close() error { return b.rc.Close() }
+// Close reads a small body's rest first (net/http reuses a connection only
+// once its body has been read to the end): a few bytes that are already on
+// their way, read under the request's context like any other.
+func (b *limitedBody) Close() error {
+	if b.drain {
+		_, _ = io.CopyN(io.Discard, b.rc, maxDrain+1)
+	}
+	return b.rc.Close()
+}
 
 // isLoopback reports whether host (no port) is localhost or a loopback IP.
 func isLoopback(host string) bool {
