@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 	"github.com/vmafx/vmafx-trust/internal/testsigstore"
@@ -621,6 +625,76 @@ func TestGuardReusesConnections(t *testing.T) {
 		if reused := get("/v2/"); reused != tt.wantReuse {
 			t.Errorf("%s closed unread: next request reused its connection: %v, want %v", tt.path, reused, tt.wantReuse)
 		}
+	}
+}
+
+// TestGuardDropsNotFoundBodies: a 404 to a manifest or blob request reaches
+// go-containerregistry without its body (and still as a 404: not found),
+// keeping its connection; other answers keep theirs, whose messages users
+// see.
+func TestGuardDropsNotFoundBodies(t *testing.T) {
+	const errJSON = `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/denied"):
+			w.WriteHeader(http.StatusForbidden)
+		case r.URL.Path == "/v2/":
+			w.WriteHeader(http.StatusOK)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+		_, _ = w.Write([]byte(errJSON))
+	}))
+	defer srv.Close()
+	g := &guard{base: newHTTPTransport(false)}
+	tests := []struct {
+		path     string
+		wantBody string
+	}{
+		{"/v2/vmafx/cpu/manifests/sha256-aa.sig", ""},
+		{"/v2/vmafx/cpu/blobs/sha256:aa", ""},
+		{"/v2/vmafx/cpu/referrers/sha256:aa", errJSON}, // go-containerregistry reads no body here
+		{"/v2/vmafx/cpu/manifests/denied", errJSON},    // 403: its message is the error users see
+	}
+	for _, tt := range tests {
+		var reused bool
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused },
+		})
+		for range 2 {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+tt.path, nil)
+			resp, err := g.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || string(body) != tt.wantBody {
+				t.Errorf("%s: body %q (%v), want %q", tt.path, body, err, tt.wantBody)
+			}
+		}
+		if !reused {
+			t.Errorf("%s: the second request did not reuse the connection", tt.path)
+		}
+	}
+
+	// Through go-containerregistry, a missing tag is still not found.
+	p := New()
+	pl, err := remote.NewPuller(remote.WithTransport(g))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/vmafx/cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &registryStore{p: p, puller: pl, repo: repo}
+	if _, err := st.get(context.Background(), "sha256-aa.sig"); !errors.Is(err, errNotFound) {
+		t.Errorf("missing tag: %v, want %v", err, errNotFound)
+	}
+	if _, err := st.get(context.Background(), "denied"); err == nil || !strings.Contains(err.Error(), "manifest unknown") {
+		t.Errorf("denied tag: %v, want the registry's message", err)
 	}
 }
 
