@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"maps"
 	"time"
 
 	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
@@ -69,7 +70,7 @@ func trustRootsToProto(rs []TrustRoot) []*pb.TrustRoot {
 func trustRootsFromProto(rs []*pb.TrustRoot) map[string]*TrustRoot {
 	out := make(map[string]*TrustRoot, len(rs))
 	for _, r := range rs {
-		out[r.GetName()] = &TrustRoot{Name: r.GetName(), TrustedRootJSON: r.GetTrustedRootJson(), PublicKeysPEM: r.GetPublicKeys()}
+		out[r.GetName()] = &TrustRoot{Name: r.GetName(), TrustedRootJSON: cloneBytes(r.GetTrustedRootJson()), PublicKeysPEM: cloneBytesList(r.GetPublicKeys())}
 	}
 	return out
 }
@@ -101,7 +102,7 @@ func requestToProto(r *Request) *pb.VerifyRequest {
 
 func requestFromProto(p *pb.VerifyRequest, roots map[string]*TrustRoot) *Request {
 	out := &Request{
-		Kind: p.GetKind(), Name: p.GetName(), Attributes: p.GetAttributesJson(), Require: int(p.GetRequire()),
+		Kind: p.GetKind(), Name: p.GetName(), Attributes: cloneBytes(p.GetAttributesJson()), Require: int(p.GetRequire()),
 		Offline: p.GetOptions().GetOffline(), UseKey: p.GetOptions().GetUseKey(), PolicyDir: p.GetPolicyDir(),
 	}
 	if rq := p.GetRequirements(); rq != nil {
@@ -119,7 +120,7 @@ func requestFromProto(p *pb.VerifyRequest, roots map[string]*TrustRoot) *Request
 	for _, id := range p.GetIdentities() {
 		out.Identities = append(out.Identities, Identity{
 			Name: id.GetName(), Issuer: id.GetIssuer(), IssuerRegexp: id.GetIssuerRegexp(), Subject: id.GetSubject(),
-			SubjectRegexp: id.GetSubjectRegexp(), Extensions: id.GetExtensions(), ExtensionRegexps: id.GetExtensionRegexps(),
+			SubjectRegexp: id.GetSubjectRegexp(), Extensions: cloneMap(id.GetExtensions()), ExtensionRegexps: cloneMap(id.GetExtensionRegexps()),
 		})
 	}
 	return out
@@ -158,9 +159,9 @@ func evidenceFromProto(es []*pb.Evidence) []Evidence {
 	out := make([]Evidence, 0, len(es))
 	for _, e := range es {
 		out = append(out, Evidence{
-			Type: EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: e.GetBundle(), Signature: e.GetSignature(),
-			CertificatePEM: e.GetCertificatePem(), ChainPEM: e.GetChainPem(), TlogEntryJSON: e.GetTlogEntryJson(),
-			RFC3161: e.GetRfc3161Timestamps(), Source: e.GetSource(),
+			Type: EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: cloneBytes(e.GetBundle()), Signature: cloneBytes(e.GetSignature()),
+			CertificatePEM: cloneBytes(e.GetCertificatePem()), ChainPEM: cloneBytes(e.GetChainPem()), TlogEntryJSON: cloneBytes(e.GetTlogEntryJson()),
+			RFC3161: cloneBytesList(e.GetRfc3161Timestamps()), Source: e.GetSource(),
 			SubjectDigest: Digest{Algorithm: e.GetSubjectDigest().GetAlgorithm(), Hex: e.GetSubjectDigest().GetHex()},
 		})
 	}
@@ -225,4 +226,36 @@ func intPtr(p *int32) *int {
 	}
 	v := int(*p)
 	return &v
+}
+
+// The fromProto conversions copy what a message holds by reference (bytes,
+// lists of bytes, maps), so that what they return shares no memory with the
+// message: a message a plugin served in process gets, or returns, is the
+// sender's (ServeInProcess). The copies are what decoding from the wire
+// gives: an empty bytes field or map is nil, an element of a list of bytes
+// is never nil.
+
+func cloneBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+func cloneBytesList(l [][]byte) [][]byte {
+	if len(l) == 0 {
+		return nil
+	}
+	out := make([][]byte, len(l))
+	for i, b := range l {
+		out[i] = append([]byte{}, b...)
+	}
+	return out
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
 }

@@ -14,11 +14,12 @@ import (
 
 // ServeInProcess serves v inside the calling process and returns the host's
 // client for it. The plugin sees what it would see over gRPC: every request
-// and result is encoded to the protocol's wire format and decoded again
-// (so neither side shares memory with the other, strings must be valid
-// UTF-8 and messages are bounded by MaxMessageSize, as on the wire), a
-// call returns when its context ends whether or not the plugin does, and a
-// panic in a call becomes that call's error. What it gives up is process
+// and result crosses as a message of the protocol, refused where gRPC
+// would refuse it (strings must be valid UTF-8, messages are bounded by
+// MaxMessageSize: checkWire) and read by the receiving side with the same
+// conversions as over gRPC, which copy it (neither side shares memory with
+// the other); a call returns when its context ends whether or not the
+// plugin does, and a panic in a call becomes that call's error. What it gives up is process
 // isolation: a panic on a goroutine of the plugin's own (see Safely), a
 // runaway allocation or a call that never returns stays in the host.
 // stop ends the plugin's progress reports; the client must not be used after.
@@ -35,33 +36,15 @@ type inProcess struct {
 	done chan struct{}
 }
 
-// wire copies m through the protocol's wire format, as gRPC would: the copy
-// shares no memory with m, and what gRPC refuses to send (invalid UTF-8 in
-// a string, more than MaxMessageSize bytes) is an error here too.
-func wire[T proto.Message](m T) (T, error) {
-	var zero T
-	if n := proto.Size(m); n > MaxMessageSize {
-		return zero, fmt.Errorf("message of %d bytes is larger than the %d allowed", n, MaxMessageSize)
-	}
-	b, err := proto.Marshal(m)
-	if err != nil {
-		return zero, err
-	}
-	out := m.ProtoReflect().New().Interface().(T)
-	if err := proto.Unmarshal(b, out); err != nil {
-		return zero, err
-	}
-	return out, nil
-}
-
-// call runs one plugin call on a copy of req and returns a copy of its
-// answer. It returns when ctx ends even if the plugin has not (the plugin
-// keeps only its own copies), and a panic in the plugin is the call's error,
-// as the gRPC server's interceptor makes it for a plugin process.
+// call runs one plugin call with req, a message built for this call, and
+// returns its answer, each checked as gRPC would check it. Both sides read
+// messages into copies of their own (the conversions in convert.go), so it
+// returns when ctx ends even if the plugin has not, and a panic in the
+// plugin is the call's error, as the gRPC server's interceptor makes it for
+// a plugin process.
 func call[Req, Resp proto.Message](ctx context.Context, method string, req Req, f func(context.Context, Req) (Resp, error)) (Resp, error) {
 	var zero Resp
-	in, err := wire(req)
-	if err != nil {
+	if err := checkWire(req); err != nil {
 		return zero, fmt.Errorf("%s: request: %w", method, err)
 	}
 	type answer struct {
@@ -77,14 +60,16 @@ func call[Req, Resp proto.Message](ctx context.Context, method string, req Req, 
 			}
 			answered <- a
 		}()
-		resp, err := f(ctx, in)
+		resp, err := f(ctx, req)
 		if err != nil {
 			a.err = err
 			return
 		}
-		if a.resp, err = wire(resp); err != nil {
+		if err := checkWire(resp); err != nil {
 			a.err = fmt.Errorf("%s: response: %w", method, err)
+			return
 		}
+		a.resp = resp
 	}()
 	select {
 	case a := <-answered:

@@ -38,13 +38,34 @@ var transports = []struct {
 
 // TestInProcessSeesWhatGRPCSees: a plugin served in process receives the same
 // Request (after Configure) and the host the same Info and Result as over
-// gRPC, field for field.
+// gRPC, field for field, also for empty values (an empty map or byte slice
+// arrives as nil, as decoded from the wire).
 func TestInProcessSeesWhatGRPCSees(t *testing.T) {
-	roots := []TrustRoot{
-		{Name: "public-good", TrustedRootJSON: []byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`)},
-		{Name: "keys", PublicKeysPEM: [][]byte{[]byte("-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n")}},
-	}
-	req := &Request{
+	t.Run("full", func(t *testing.T) {
+		if res := seesWhatGRPCSees(t, fullRequest(), fullResult); !reflect.DeepEqual(res, fullResult()) {
+			t.Errorf("Result changed crossing:\n got %+v\nwant %+v", res, fullResult())
+		}
+	})
+	t.Run("empties", func(t *testing.T) {
+		req := &Request{
+			Kind: "blob", Name: "x", Attributes: json.RawMessage{}, Require: -1,
+			Identities: []Identity{{Name: "a", Extensions: map[string]string{}, ExtensionRegexps: map[string]string{}}, {}},
+		}
+		seesWhatGRPCSees(t, req, func() *Result {
+			return &Result{
+				Status: StatusPass, Checks: []Check{}, Diagnostics: []Diagnostic{},
+				Evidence: []Evidence{
+					{Type: EvidenceBundle, Bundle: []byte{}, RFC3161: [][]byte{}},
+					{Type: EvidenceDetached, Signature: []byte{1}, RFC3161: [][]byte{{}, nil, {1}}},
+				},
+				SubResults: []SubResult{{Name: "p", Evidence: []Evidence{}}},
+			}
+		})
+	})
+}
+
+func fullRequest() *Request {
+	return &Request{
 		Kind: "blob", Name: "libvmaf",
 		Attributes: json.RawMessage(`{"path":"dist/libvmaf.so","tags":["a"]}`),
 		Identities: []Identity{{
@@ -55,6 +76,16 @@ func TestInProcessSeesWhatGRPCSees(t *testing.T) {
 		Deadline: time.Now().Add(time.Hour).Round(0), PolicyDir: "/etc/vmafx",
 		Requirements: Requirements{TlogThreshold: intp(1), IgnoreTlog: true, TimeSource: "timestamp"},
 	}
+}
+
+// seesWhatGRPCSees compares what the plugin and the host see over the two
+// transports and returns the host's result in process.
+func seesWhatGRPCSees(t *testing.T, req *Request, result func() *Result) *Result {
+	t.Helper()
+	roots := []TrustRoot{
+		{Name: "public-good", TrustedRootJSON: []byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`)},
+		{Name: "keys", PublicKeysPEM: [][]byte{[]byte("-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n")}},
+	}
 	type seen struct {
 		info Info
 		req  Request
@@ -62,7 +93,7 @@ func TestInProcessSeesWhatGRPCSees(t *testing.T) {
 	}
 	var got []seen
 	for _, tr := range transports {
-		fv := &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) { return fullResult(), nil }}
+		fv := &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) { return result(), nil }}
 		c := tr.connect(t, fv)
 		info, err := c.Describe(context.Background())
 		if err != nil {
@@ -92,12 +123,13 @@ func TestInProcessSeesWhatGRPCSees(t *testing.T) {
 	if !reflect.DeepEqual(got[0].req, got[1].req) {
 		t.Errorf("Request differs:\n grpc %+v\n in-process %+v", got[0].req, got[1].req)
 	}
-	if got[1].req.TrustRoot == nil || len(got[1].req.TrustRoot.PublicKeysPEM) != 1 {
+	if req.TrustRoot != nil && (got[1].req.TrustRoot == nil || len(got[1].req.TrustRoot.PublicKeysPEM) != 1) {
 		t.Errorf("in-process plugin did not resolve the configured root: %+v", got[1].req.TrustRoot)
 	}
-	if !reflect.DeepEqual(got[0].res, got[1].res) || !reflect.DeepEqual(got[1].res, fullResult()) {
+	if !reflect.DeepEqual(got[0].res, got[1].res) {
 		t.Errorf("Result differs:\n grpc %+v\n in-process %+v", got[0].res, got[1].res)
 	}
+	return got[1].res
 }
 
 // panickyVerifier panics in Info or Verify.
