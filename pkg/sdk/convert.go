@@ -62,7 +62,7 @@ func attrsFromProto(as []*pb.Attribute) []Attribute {
 func trustRootsToProto(rs []TrustRoot) []*pb.TrustRoot {
 	out := make([]*pb.TrustRoot, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, &pb.TrustRoot{Name: r.Name, TrustedRootJson: r.TrustedRootJSON, PublicKeys: r.PublicKeysPEM})
+		out = append(out, &pb.TrustRoot{Name: r.Name, TrustedRootJson: cloneBytes(r.TrustedRootJSON), PublicKeys: cloneBytesList(r.PublicKeysPEM)})
 	}
 	return out
 }
@@ -70,14 +70,14 @@ func trustRootsToProto(rs []TrustRoot) []*pb.TrustRoot {
 func trustRootsFromProto(rs []*pb.TrustRoot) map[string]*TrustRoot {
 	out := make(map[string]*TrustRoot, len(rs))
 	for _, r := range rs {
-		out[r.GetName()] = &TrustRoot{Name: r.GetName(), TrustedRootJSON: cloneBytes(r.GetTrustedRootJson()), PublicKeysPEM: cloneBytesList(r.GetPublicKeys())}
+		out[r.GetName()] = &TrustRoot{Name: r.GetName(), TrustedRootJSON: r.GetTrustedRootJson(), PublicKeysPEM: r.GetPublicKeys()}
 	}
 	return out
 }
 
 func requestToProto(r *Request) *pb.VerifyRequest {
 	out := &pb.VerifyRequest{
-		Kind: r.Kind, Name: r.Name, AttributesJson: r.Attributes, Require: uint32(max(r.Require, 0)),
+		Kind: r.Kind, Name: r.Name, AttributesJson: cloneBytes(r.Attributes), Require: uint32(max(r.Require, 0)),
 		Options: &pb.VerifyOptions{Offline: r.Offline, UseKey: r.UseKey}, PolicyDir: r.PolicyDir,
 	}
 	if r.TrustRoot != nil {
@@ -94,7 +94,7 @@ func requestToProto(r *Request) *pb.VerifyRequest {
 	for _, id := range r.Identities {
 		out.Identities = append(out.Identities, &pb.Identity{
 			Name: id.Name, Issuer: id.Issuer, IssuerRegexp: id.IssuerRegexp, Subject: id.Subject,
-			SubjectRegexp: id.SubjectRegexp, Extensions: id.Extensions, ExtensionRegexps: id.ExtensionRegexps,
+			SubjectRegexp: id.SubjectRegexp, Extensions: cloneMap(id.Extensions), ExtensionRegexps: cloneMap(id.ExtensionRegexps),
 		})
 	}
 	return out
@@ -102,7 +102,7 @@ func requestToProto(r *Request) *pb.VerifyRequest {
 
 func requestFromProto(p *pb.VerifyRequest, roots map[string]*TrustRoot) *Request {
 	out := &Request{
-		Kind: p.GetKind(), Name: p.GetName(), Attributes: cloneBytes(p.GetAttributesJson()), Require: int(p.GetRequire()),
+		Kind: p.GetKind(), Name: p.GetName(), Attributes: p.GetAttributesJson(), Require: int(p.GetRequire()),
 		Offline: p.GetOptions().GetOffline(), UseKey: p.GetOptions().GetUseKey(), PolicyDir: p.GetPolicyDir(),
 	}
 	if rq := p.GetRequirements(); rq != nil {
@@ -120,7 +120,7 @@ func requestFromProto(p *pb.VerifyRequest, roots map[string]*TrustRoot) *Request
 	for _, id := range p.GetIdentities() {
 		out.Identities = append(out.Identities, Identity{
 			Name: id.GetName(), Issuer: id.GetIssuer(), IssuerRegexp: id.GetIssuerRegexp(), Subject: id.GetSubject(),
-			SubjectRegexp: id.GetSubjectRegexp(), Extensions: cloneMap(id.GetExtensions()), ExtensionRegexps: cloneMap(id.GetExtensionRegexps()),
+			SubjectRegexp: id.GetSubjectRegexp(), Extensions: id.GetExtensions(), ExtensionRegexps: id.GetExtensionRegexps(),
 		})
 	}
 	return out
@@ -146,9 +146,9 @@ func evidenceToProto(es []Evidence) []*pb.Evidence {
 	out := make([]*pb.Evidence, 0, len(es))
 	for _, e := range es {
 		out = append(out, &pb.Evidence{
-			Type: pb.Evidence_Type(e.Type), MediaType: e.MediaType, Bundle: e.Bundle, Signature: e.Signature,
-			CertificatePem: e.CertificatePEM, ChainPem: e.ChainPEM, TlogEntryJson: e.TlogEntryJSON,
-			Rfc3161Timestamps: e.RFC3161, Source: e.Source,
+			Type: pb.Evidence_Type(e.Type), MediaType: e.MediaType, Bundle: cloneBytes(e.Bundle), Signature: cloneBytes(e.Signature),
+			CertificatePem: cloneBytes(e.CertificatePEM), ChainPem: cloneBytes(e.ChainPEM), TlogEntryJson: cloneBytes(e.TlogEntryJSON),
+			Rfc3161Timestamps: cloneBytesList(e.RFC3161), Source: e.Source,
 			SubjectDigest: &pb.Digest{Algorithm: e.SubjectDigest.Algorithm, Hex: e.SubjectDigest.Hex},
 		})
 	}
@@ -159,9 +159,9 @@ func evidenceFromProto(es []*pb.Evidence) []Evidence {
 	out := make([]Evidence, 0, len(es))
 	for _, e := range es {
 		out = append(out, Evidence{
-			Type: EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: cloneBytes(e.GetBundle()), Signature: cloneBytes(e.GetSignature()),
-			CertificatePEM: cloneBytes(e.GetCertificatePem()), ChainPEM: cloneBytes(e.GetChainPem()), TlogEntryJSON: cloneBytes(e.GetTlogEntryJson()),
-			RFC3161: cloneBytesList(e.GetRfc3161Timestamps()), Source: e.GetSource(),
+			Type: EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: e.GetBundle(), Signature: e.GetSignature(),
+			CertificatePEM: e.GetCertificatePem(), ChainPEM: e.GetChainPem(), TlogEntryJSON: e.GetTlogEntryJson(),
+			RFC3161: e.GetRfc3161Timestamps(), Source: e.GetSource(),
 			SubjectDigest: Digest{Algorithm: e.GetSubjectDigest().GetAlgorithm(), Hex: e.GetSubjectDigest().GetHex()},
 		})
 	}
@@ -228,12 +228,13 @@ func intPtr(p *int32) *int {
 	return &v
 }
 
-// The fromProto conversions copy what a message holds by reference (bytes,
-// lists of bytes, maps), so that what they return shares no memory with the
-// message: a message a plugin served in process gets, or returns, is the
-// sender's (ServeInProcess). The copies are what decoding from the wire
-// gives: an empty bytes field or map is nil, an element of a list of bytes
-// is never nil.
+// The toProto conversions copy what the sender holds by reference (bytes,
+// lists of bytes, maps), on the sender's goroutine: a message owns its
+// memory from the moment it is built, whatever the sender does next. For a
+// plugin served in process (ServeInProcess) the message itself is what the
+// other side reads, so nothing is shared between host and plugin. The
+// copies are what decoding from the wire gives: an empty bytes field or map
+// is nil, an element of a list of bytes is never nil.
 
 func cloneBytes(b []byte) []byte {
 	if len(b) == 0 {

@@ -14,11 +14,11 @@ import (
 
 // ServeInProcess serves v inside the calling process and returns the host's
 // client for it. The plugin sees what it would see over gRPC: every request
-// and result crosses as a message of the protocol, refused where gRPC
-// would refuse it (strings must be valid UTF-8, messages are bounded by
-// MaxMessageSize: checkWire) and read by the receiving side with the same
-// conversions as over gRPC, which copy it (neither side shares memory with
-// the other); a call returns when its context ends whether or not the
+// and result crosses as a message of the protocol, built by the same
+// conversions as over gRPC, which copy what the sender holds (neither side
+// shares memory with the other), and refused where gRPC would refuse it
+// (strings must be valid UTF-8, messages are bounded by MaxMessageSize:
+// checkWire); a call returns when its context ends whether or not the
 // plugin does, and a panic in a call becomes that call's error. What it gives up is process
 // isolation: a panic on a goroutine of the plugin's own (see Safely), a
 // runaway allocation or a call that never returns stays in the host.
@@ -36,12 +36,12 @@ type inProcess struct {
 	done chan struct{}
 }
 
-// call runs one plugin call with req, a message built for this call, and
-// returns its answer, each checked as gRPC would check it. Both sides read
-// messages into copies of their own (the conversions in convert.go), so it
-// returns when ctx ends even if the plugin has not, and a panic in the
-// plugin is the call's error, as the gRPC server's interceptor makes it for
-// a plugin process.
+// call runs one plugin call with req, a message built for this call that
+// owns its memory (the conversions in convert.go copy), and returns its
+// answer, each checked as gRPC would check it. It returns when ctx ends even
+// if the plugin has not (the plugin holds nothing of the host's), and a
+// panic in the plugin is the call's error, as the gRPC server's interceptor
+// makes it for a plugin process.
 func call[Req, Resp proto.Message](ctx context.Context, method string, req Req, f func(context.Context, Req) (Resp, error)) (Resp, error) {
 	var zero Resp
 	if err := checkWire(req); err != nil {

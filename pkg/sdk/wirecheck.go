@@ -4,66 +4,84 @@ import (
 	"fmt"
 	"reflect"
 	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // checkWire refuses what gRPC refuses to send, so that a built-in served in
 // process (ServeInProcess) fails where it would fail over gRPC: a string
 // field that is not valid UTF-8 (proto3 strings must be), or a message
-// larger than MaxMessageSize, counted as the bytes of its strings and byte
-// fields (its encoded size adds a few bytes per field for tags and lengths).
+// whose encoding is larger than MaxMessageSize.
 //
 // It walks the generated message's exported fields with Go's reflection:
-// protobuf's own (proto.Marshal) builds the protocol's descriptors and
-// coders the first time, ~0.5 ms of every run's start-up, for messages
-// that never leave the process.
-func checkWire(m any) error {
-	var size int
-	if err := walkWire(reflect.ValueOf(m), reflect.TypeOf(m).String(), &size); err != nil {
+// protobuf's own (proto.Marshal, proto.Size) builds the protocol's
+// descriptors and coders the first time, ~0.5 ms of every run's start-up,
+// for messages that never leave the process. The walk bounds the encoded
+// size from above (the bytes of strings and byte fields, plus what a tag
+// and a length or number can take for every value); only a message that
+// bound cannot clear is measured exactly, with proto.Size.
+func checkWire(m proto.Message) error {
+	var w wireWalk
+	if err := w.walk(reflect.ValueOf(m), reflect.TypeOf(m).String()); err != nil {
 		return err
 	}
-	if size > MaxMessageSize {
-		return fmt.Errorf("message of %d bytes is larger than the %d allowed", size, MaxMessageSize)
+	if w.content+maxValueOverhead*w.values <= MaxMessageSize {
+		return nil
+	}
+	if n := proto.Size(m); n > MaxMessageSize {
+		return fmt.Errorf("message of %d bytes is larger than the %d allowed", n, MaxMessageSize)
 	}
 	return nil
 }
 
-func walkWire(v reflect.Value, path string, size *int) error {
+// maxValueOverhead is the most a value adds to an encoding besides its
+// string or bytes content: a tag of a field numbered under 2048 (2 bytes)
+// and a length or varint number (10).
+const maxValueOverhead = 12
+
+type wireWalk struct {
+	content int // bytes of strings and byte fields
+	values  int // values walked (fields, elements, map keys and values)
+}
+
+func (w *wireWalk) walk(v reflect.Value, path string) error {
+	w.values++
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
-		return walkWire(v.Elem(), path, size)
+		return w.walk(v.Elem(), path)
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {
 			if f := t.Field(i); f.IsExported() {
-				if err := walkWire(v.Field(i), path+"."+f.Name, size); err != nil {
+				if err := w.walk(v.Field(i), path+"."+f.Name); err != nil {
 					return err
 				}
 			}
 		}
 	case reflect.String:
-		*size += v.Len()
+		w.content += v.Len()
 		if !utf8.ValidString(v.String()) {
 			return fmt.Errorf("string field %s contains invalid UTF-8", path)
 		}
 	case reflect.Slice:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			*size += v.Len()
+			w.content += v.Len()
 			return nil
 		}
 		for i := range v.Len() {
-			if err := walkWire(v.Index(i), path, size); err != nil {
+			if err := w.walk(v.Index(i), path); err != nil {
 				return err
 			}
 		}
 	case reflect.Map:
 		for it := v.MapRange(); it.Next(); {
-			if err := walkWire(it.Key(), path, size); err != nil {
+			if err := w.walk(it.Key(), path); err != nil {
 				return err
 			}
-			if err := walkWire(it.Value(), path, size); err != nil {
+			if err := w.walk(it.Value(), path); err != nil {
 				return err
 			}
 		}
