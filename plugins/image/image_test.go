@@ -585,14 +585,14 @@ func TestGuardReusesConnections(t *testing.T) {
 		wantReuse bool
 	}{
 		{"/v2/vmafx/cpu/referrers/sha256:aa", true}, // 404 with error JSON
-		{"/v2/vmafx/cpu/blobs/empty", true},         // declared empty
+		{"/v2/vmafx/cpu/blobs/small", true},         // 100 bytes declared
 		{"/v2/vmafx/cpu/blobs/large", false},        // 1 MiB declared: not read for reuse
 		{"/v2/vmafx/cpu/blobs/chunked", false},      // no declared length
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/v2/vmafx/cpu/blobs/empty":
-			w.Header().Set("Content-Length", "0")
+		case "/v2/vmafx/cpu/blobs/small":
+			_, _ = w.Write(make([]byte, 100))
 		case "/v2/vmafx/cpu/blobs/large":
 			_, _ = w.Write(make([]byte, 1<<20))
 		case "/v2/vmafx/cpu/blobs/chunked":
@@ -641,6 +641,11 @@ func TestGuardDropsNotFoundBodies(t *testing.T) {
 			w.WriteHeader(http.StatusForbidden)
 		case r.URL.Path == "/v2/":
 			w.WriteHeader(http.StatusOK)
+		case strings.HasSuffix(r.URL.Path, "/huge"): // an error page larger than any manifest
+			w.Header().Set("Content-Length", fmt.Sprint(8<<20))
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write(make([]byte, 8<<20))
+			return
 		default:
 			w.WriteHeader(http.StatusNotFound)
 		}
@@ -692,6 +697,9 @@ func TestGuardDropsNotFoundBodies(t *testing.T) {
 	st := &registryStore{p: p, puller: pl, repo: repo}
 	if _, err := st.get(context.Background(), "sha256-aa.sig"); !errors.Is(err, errNotFound) {
 		t.Errorf("missing tag: %v, want %v", err, errNotFound)
+	}
+	if _, err := st.get(context.Background(), "huge"); !errors.Is(err, errNotFound) {
+		t.Errorf("missing tag with a large error page: %v, want %v", err, errNotFound)
 	}
 	if _, err := st.get(context.Background(), "denied"); err == nil || !strings.Contains(err.Error(), "manifest unknown") {
 		t.Errorf("denied tag: %v, want the registry's message", err)

@@ -44,6 +44,7 @@ func TestLoopbackPing(t *testing.T) {
 	ok := func(*http.Request) (*http.Response, error) { return answer(http.StatusOK), nil }
 	refused := func(*http.Request) (*http.Response, error) { return nil, errors.New("handshake failure") }
 	badRequest := func(*http.Request) (*http.Response, error) { return answer(http.StatusBadRequest), nil }
+	lateBodyClosed := make(chan struct{}, 4) // a cancelled TLS attempt's answer was closed
 	tests := []struct {
 		name       string
 		tls, plain func(*http.Request) (*http.Response, error)
@@ -51,8 +52,10 @@ func TestLoopbackPing(t *testing.T) {
 		// sent (plainAfterTLS: once it has been answered), after the head
 		// start. Otherwise the head start never ends.
 		slowProbe, plainAfterTLS bool
+		tlsAfterProbe            bool // TLS answers once the probe has
 		deadline                 time.Duration
 		wantTLS                  bool // the TLS attempt is made
+		wantLateClose            bool // the cancelled TLS attempt's answer is closed
 		wantPlain                bool // errPlainLoopback, and the address is learned
 		wantStatus               int
 		wantErr                  string
@@ -76,15 +79,21 @@ func TestLoopbackPing(t *testing.T) {
 		{name: "slow probe: TLS answers first", slowProbe: true, tls: ok, plain: waitCancel, wantTLS: true, wantStatus: http.StatusOK},
 		{name: "slow probe finds a registry: TLS cancelled", slowProbe: true, tls: waitCancel, plain: ok, wantTLS: true, wantPlain: true},
 		{name: "slow probe wins, TLS answers all the same", slowProbe: true, plain: ok, wantTLS: true, wantPlain: true, tls: func(r *http.Request) (*http.Response, error) {
-			<-r.Context().Done() // cancelled, and answers all the same
-			return answer(http.StatusOK), nil
-		}},
+			<-r.Context().Done() // cancelled, and answers all the same: its body is closed
+			resp := answer(http.StatusOK)
+			resp.Body = &closeRecorder{ReadCloser: resp.Body, closed: lateBodyClosed}
+			return resp, nil
+		}, wantLateClose: true},
 		{name: "slow probe: TLS fails first, then the probe finds a registry", slowProbe: true, plainAfterTLS: true, plain: ok, wantTLS: true, wantPlain: true, tls: refused},
+		{name: "slow probe finds none, then TLS answers", slowProbe: true, tls: ok, plain: badRequest, wantTLS: true, wantStatus: http.StatusOK, tlsAfterProbe: true},
 		{name: "slow probe: TLS fails first, then the probe finds none", slowProbe: true, plainAfterTLS: true, wantTLS: true, wantErr: "handshake failure", tls: refused, plain: badRequest},
 		{name: "slow probe: TLS fails first, then the request ends", slowProbe: true, plain: waitCancel, deadline: 50 * time.Millisecond, wantTLS: true, wantErr: "handshake failure", tls: refused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for len(lateBodyClosed) > 0 {
+				<-lateBodyClosed
+			}
 			goroutines := runtime.NumGoroutine()
 			probed, tlsSent, tlsAnswered := make(chan struct{}), make(chan struct{}), make(chan struct{})
 			tlsCtxs, probeCtxs := make(chan context.Context, 2), make(chan context.Context, 2)
@@ -109,6 +118,9 @@ func TestLoopbackPing(t *testing.T) {
 				}
 				tlsCtxs <- r.Context()
 				close(tlsSent)
+				if tt.tlsAfterProbe {
+					<-probed
+				}
 				if !tt.slowProbe {
 					select {
 					case <-probed:
@@ -200,8 +212,26 @@ func TestLoopbackPing(t *testing.T) {
 				t.Error("probe not cancelled")
 			}
 			waitGoroutines(t, goroutines)
+			if tt.wantLateClose {
+				select {
+				case <-lateBodyClosed:
+				case <-time.After(5 * time.Second):
+					t.Error("the cancelled TLS attempt's answer was never closed")
+				}
+			}
 		})
 	}
+}
+
+// closeRecorder says on closed when it is closed.
+type closeRecorder struct {
+	io.ReadCloser
+	closed chan<- struct{}
+}
+
+func (c *closeRecorder) Close() error {
+	c.closed <- struct{}{}
+	return c.ReadCloser.Close()
 }
 
 // waitGoroutines fails the test unless the number of goroutines falls back
@@ -346,7 +376,9 @@ func TestLoopbackRegistries(t *testing.T) {
 		}
 		pings.Store(0)
 		base := &orderedTransport{base: srv.Client().Transport, pinged: make(chan struct{})}
-		g := &guard{base: base, requests: &atomic.Int64{}, pings: &pingCache{}}
+		// The head start never ends: on a loaded machine the probe may be
+		// slow, and orderedTransport holds TLS back anyway.
+		g := &guard{base: base, requests: &atomic.Int64{}, pings: &pingCache{headStart: time.Hour}}
 		for _, r := range refs { // each repository is pinged anew
 			desc, err := remote.Get(r, remote.WithTransport(g))
 			if err != nil {

@@ -70,6 +70,10 @@ func (g *guard) send(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusNotFound && (strings.Contains(req.URL.Path, "/manifests/") || strings.Contains(req.URL.Path, "/blobs/")) {
+		dropNotFoundBody(resp) // whatever its size: it is not read on
+		return resp, nil
+	}
 	limit := int64(maxBlobSize + 1<<20)
 	if strings.Contains(req.URL.Path, "/manifests/") || strings.Contains(req.URL.Path, "/referrers/") {
 		limit = maxManifestSize
@@ -78,17 +82,15 @@ func (g *guard) send(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		return nil, fmt.Errorf("GET %s: response is %d bytes, more than the %d allowed", redactURL(req), resp.ContentLength, limit)
 	}
-	if resp.StatusCode == http.StatusNotFound && (strings.Contains(req.URL.Path, "/manifests/") || strings.Contains(req.URL.Path, "/blobs/")) {
-		dropNotFoundBody(resp)
-		return resp, nil
-	}
 	resp.Body = &limitedBody{rc: resp.Body, left: limit, what: redactURL(req), limit: limit,
-		drain: resp.ContentLength >= 0 && resp.ContentLength <= maxDrain}
+		// HTTP/2 keeps a connection whether or not a body was read.
+		drain: resp.ProtoMajor == 1 && resp.ContentLength >= 0 && resp.ContentLength <= maxDrain}
 	return resp, nil
 }
 
 // dropNotFoundBody reads a 404's body (a small one to its end, keeping the
-// connection) and gives resp an empty one. A missing manifest or blob is
+// connection; of a larger one no more than that) and gives resp an empty
+// one. A missing manifest or blob is
 // reported as not found whatever the registry says about it (registryError),
 // and go-containerregistry parses an error body with encoding/json into a
 // type that holds an *http.Request: the first time in a process that costs
@@ -111,7 +113,7 @@ type limitedBody struct {
 	left  int64
 	limit int64
 	what  string
-	drain bool // the body is declared at most maxDrain bytes long
+	drain bool // an HTTP/1 body declared at most maxDrain bytes long
 }
 
 var errTooLarge = errors.New("response too large")
