@@ -41,8 +41,8 @@ import (
 //     loopback round trip later (a server answering both on one port is
 //     used over plain HTTP, which the guard allows on loopback). A probe
 //     that takes longer than a head start does not hold TLS back: the two
-//     then race (see pingLoopback). Without a port the two schemes would reach
-//     different listeners (443 and 80), so there is no probe.
+//     then race (see pingLoopback). Without a port the two schemes would
+//     reach different listeners (443 and 80), so there is no probe.
 //
 // Pings carry no credentials, and the plain one only ever goes to loopback
 // addresses.
@@ -140,7 +140,7 @@ func (c *pingCache) ping(req *http.Request, send func(*http.Request) (*http.Resp
 			return a.replay(req), nil
 		}
 		if probes && c.probedPlain(req.URL.Host) {
-			return nil, fmt.Errorf("https://%s/v2/: %w", req.URL.Host, errPlainLoopback)
+			return nil, plainLoopbackError(req.URL.Host)
 		}
 		flight, lead := c.board(key)
 		if !lead {
@@ -292,6 +292,10 @@ func (c *pingCache) pingLoopback(req *http.Request, send func(*http.Request) (*h
 // is the HTTPS ping's error that says so.
 func (c *pingCache) plainLoopback(host string) error {
 	c.learnPlain(host)
+	return plainLoopbackError(host)
+}
+
+func plainLoopbackError(host string) error {
 	return fmt.Errorf("https://%s/v2/: %w", host, errPlainLoopback)
 }
 

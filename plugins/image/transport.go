@@ -48,7 +48,7 @@ type guard struct {
 	allowHTTP bool
 	requests  *atomic.Int64
 	// pings, when set, answers registry pings once per registry and run,
-	// and races HTTPS pings of loopback registries with plain HTTP.
+	// and pings loopback registries over plain HTTP before TLS.
 	pings *pingCache
 }
 
