@@ -19,9 +19,10 @@ import (
 // shares memory with the other), and refused where gRPC would refuse it
 // (strings must be valid UTF-8, messages are bounded by MaxMessageSize:
 // checkWire); a call returns when its context ends whether or not the
-// plugin does, and a panic in a call becomes that call's error. What it gives up is process
-// isolation: a panic on a goroutine of the plugin's own (see Safely), a
-// runaway allocation or a call that never returns stays in the host.
+// plugin does, and a panic in a call becomes that call's error. What it
+// gives up is process isolation: a panic on a goroutine of the plugin's own
+// (see Safely), a runaway allocation or a call that never returns stays in
+// the host.
 // stop ends the plugin's progress reports; the client must not be used after.
 func ServeInProcess(v Verifier) (c Client, stop func()) {
 	s := &server{impl: v, roots: map[string]*TrustRoot{}, progress: &progressHub{}}
