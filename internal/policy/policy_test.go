@@ -202,13 +202,13 @@ blob "app" {
 		t.Fatalf("identities %+v", a.Identities)
 	}
 	id := a.Identities[0]
-	if id.Name != "release" || id.Issuer != GitHubIssuer || id.Subject != "" {
+	if id.Name != "release" || id.Issuer != trust.GitHubIssuer || id.Subject != "" {
 		t.Errorf("identity %+v", id)
 	}
 	if want := `^(?:https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*)$`; id.SubjectRegexp != want {
 		t.Errorf("subject_regexp %q, want %q", id.SubjectRegexp, want)
 	}
-	signer := func(san string) *trust.Signer { return &trust.Signer{Subject: san, Issuer: GitHubIssuer} }
+	signer := func(san string) *trust.Signer { return &trust.Signer{Subject: san, Issuer: trust.GitHubIssuer} }
 	if m := id.Match(signer("https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.3")); m != nil {
 		t.Errorf("release signer rejected: %+v", m)
 	}
@@ -593,10 +593,10 @@ blob "app" {
 }
 `, Inputs{})
 	id := p.Identities["prefix"].Identity
-	if id.Match(&trust.Signer{Subject: releaseSAN, Issuer: GitHubIssuer}) != nil {
+	if id.Match(&trust.Signer{Subject: releaseSAN, Issuer: trust.GitHubIssuer}) != nil {
 		t.Errorf("regex_escape prefix rejects %s (regexp %s)", releaseSAN, id.SubjectRegexp)
 	}
-	if id.Match(&trust.Signer{Subject: "https://githubXcom/acme/app/x", Issuer: GitHubIssuer}) == nil {
+	if id.Match(&trust.Signer{Subject: "https://githubXcom/acme/app/x", Issuer: trust.GitHubIssuer}) == nil {
 		t.Errorf("regex_escape did not escape the dots: %s", id.SubjectRegexp)
 	}
 
@@ -723,7 +723,7 @@ identity "b" {
 func TestGitHubShorthand(t *testing.T) {
 	const caller = "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1"
 	signer := func(subject string, ext map[string]string) *trust.Signer {
-		return &trust.Signer{Subject: subject, Issuer: GitHubIssuer, Extensions: ext}
+		return &trust.Signer{Subject: subject, Issuer: trust.GitHubIssuer, Extensions: ext}
 	}
 	tests := []struct {
 		name          string
@@ -743,7 +743,7 @@ func TestGitHubShorthand(t *testing.T) {
     workflow   = "release.yml"
     ref        = "refs/tags/v1"
   }`,
-			issuer:     GitHubIssuer,
+			issuer:     trust.GitHubIssuer,
 			subject:    caller,
 			extensions: map[string]string{"source_repository_uri": "https://github.com/o/r", "source_repository_ref": "refs/tags/v1"},
 			extRegexps: []string{"build_config_uri"},
@@ -771,7 +771,7 @@ func TestGitHubShorthand(t *testing.T) {
     ref        = "refs/tags/v1"
     runner     = "github-hosted"
   }`,
-			issuer:     GitHubIssuer,
+			issuer:     trust.GitHubIssuer,
 			subject:    caller,
 			extensions: map[string]string{"source_repository_uri": "https://github.com/o/r", "source_repository_ref": "refs/tags/v1", "runner_environment": "github-hosted"},
 			extRegexps: []string{"build_config_uri"},
@@ -790,7 +790,7 @@ func TestGitHubShorthand(t *testing.T) {
     signer_workflow   = "builder.yml"
     signer_ref        = "refs/tags/v2.1.0"
   }`,
-			issuer:  GitHubIssuer,
+			issuer:  trust.GitHubIssuer,
 			subject: "https://github.com/slsa/gen/.github/workflows/builder.yml@refs/tags/v2.1.0",
 			extensions: map[string]string{
 				"source_repository_uri": "https://github.com/o/r", "source_repository_ref": "refs/tags/v1",
@@ -815,7 +815,7 @@ func TestGitHubShorthand(t *testing.T) {
     signer_repository = "slsa/gen"
     signer_workflow   = "builder.yml"
   }`,
-			issuer:     GitHubIssuer,
+			issuer:     trust.GitHubIssuer,
 			extensions: map[string]string{"source_repository_uri": "https://github.com/o/r"},
 			extRegexps: []string{"build_config_uri"},
 			accept: []*trust.Signer{signer("https://github.com/slsa/gen/.github/workflows/builder.yml@refs/tags/v2.1.0", map[string]string{
@@ -839,7 +839,7 @@ func TestGitHubShorthand(t *testing.T) {
     repository = "o/r"
     workflow   = "release.yml"
   }`,
-			issuer:     GitHubIssuer,
+			issuer:     trust.GitHubIssuer,
 			extensions: map[string]string{"source_repository_uri": "https://github.com/o/r"},
 			extRegexps: []string{"build_config_uri"},
 			accept: []*trust.Signer{signer("https://github.com/o/r/.github/workflows/release.yml@refs/heads/main", map[string]string{
@@ -860,7 +860,7 @@ func TestGitHubShorthand(t *testing.T) {
 			body: `github {
     repository = "o/r"
   }`,
-			issuer:     GitHubIssuer,
+			issuer:     trust.GitHubIssuer,
 			extensions: map[string]string{"source_repository_uri": "https://github.com/o/r"},
 			accept:     []*trust.Signer{signer("https://github.com/o/r/.github/workflows/any.yml@refs/heads/main", map[string]string{"source_repository_uri": "https://github.com/o/r"})},
 			reject: []*trust.Signer{
@@ -944,7 +944,7 @@ func TestGitHubShorthand(t *testing.T) {
 }
 
 func TestRegexpAnchoring(t *testing.T) {
-	signer := func(san string) *trust.Signer { return &trust.Signer{Subject: san, Issuer: GitHubIssuer} }
+	signer := func(san string) *trust.Signer { return &trust.Signer{Subject: san, Issuer: trust.GitHubIssuer} }
 	const good = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1"
 	tests := []struct {
 		name, regexp, want string
@@ -983,7 +983,7 @@ func TestRegexpAnchoring(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			re := strings.ReplaceAll(tc.regexp, `\`, `\\`)
-			p, diags := mustDecode(t, t.TempDir(), "identity \"r\" {\n  issuer         = \""+GitHubIssuer+"\"\n  subject_regexp = \""+re+"\"\n}\n", Inputs{})
+			p, diags := mustDecode(t, t.TempDir(), "identity \"r\" {\n  issuer         = \""+trust.GitHubIssuer+"\"\n  subject_regexp = \""+re+"\"\n}\n", Inputs{})
 			if len(diags) != 0 {
 				t.Errorf("diagnostics for an anchored regexp:\n%s", diagText(diags))
 			}
@@ -1048,13 +1048,13 @@ func TestRegexpAnchoring(t *testing.T) {
 		if id.IssuerRegexp != `^(?:https://token\.actions\.githubusercontent\.com)$` {
 			t.Errorf("issuer_regexp %q", id.IssuerRegexp)
 		}
-		ok := &trust.Signer{Subject: good, Issuer: GitHubIssuer, Extensions: map[string]string{
+		ok := &trust.Signer{Subject: good, Issuer: trust.GitHubIssuer, Extensions: map[string]string{
 			"source_repository_uri": "https://github.com/acme/app", "runner_environment": "github-hosted", "source_repository_ref": "refs/tags/v1",
 		}}
 		if m := id.Match(ok); m != nil {
 			t.Errorf("rejects: %+v", m)
 		}
-		bad := &trust.Signer{Subject: good, Issuer: GitHubIssuer, Extensions: map[string]string{
+		bad := &trust.Signer{Subject: good, Issuer: trust.GitHubIssuer, Extensions: map[string]string{
 			"source_repository_uri": "https://github.com/acme/app", "runner_environment": "github-hosted", "source_repository_ref": "xrefs/tags/v1",
 		}}
 		if id.Match(bad) == nil {

@@ -10,12 +10,6 @@ import (
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 
-// OIDC issuers of the CI systems a Trusted Publisher block can name.
-const (
-	GitLabIssuer = "https://gitlab.com"
-	GoogleIssuer = "https://accounts.google.com"
-)
-
 // PublisherIdentityName names the identity a Trusted Publisher block expands
 // to, in reports ("matched identities").
 const PublisherIdentityName = "publisher"
@@ -84,7 +78,7 @@ func TrustedPublisherIdentity(attrs map[string]any) (trust.Identity, error) {
 		if wf == "" || strings.ContainsAny(wf, "/@") {
 			return id, fmt.Errorf("workflow %q: want the workflow's file name, e.g. release.yml", workflow)
 		}
-		id.Issuer = GitHubIssuer
+		id.Issuer = trust.GitHubIssuer
 		id.SubjectRegexp = "^" + regexp.QuoteMeta("https://github.com/") + ".+$"
 		id.Extensions["source_repository_uri"] = "https://github.com/" + repo
 		id.ExtensionRegexps["build_config_uri"] = "^" + regexp.QuoteMeta("https://github.com/"+repo+"/.github/workflows/"+wf+"@") + ".+$"
@@ -98,7 +92,7 @@ func TrustedPublisherIdentity(attrs map[string]any) (trust.Identity, error) {
 		if path == "" || strings.Contains(path, "@") {
 			return id, fmt.Errorf("workflow_filepath %q: want the CI file's path in the project, e.g. .gitlab-ci.yml", path)
 		}
-		id.Issuer = GitLabIssuer
+		id.Issuer = trust.GitLabIssuer
 		id.SubjectRegexp = "^" + regexp.QuoteMeta("https://gitlab.com/") + ".+$"
 		id.Extensions["source_repository_uri"] = "https://gitlab.com/" + repo
 		id.ExtensionRegexps["build_config_uri"] = "^" + regexp.QuoteMeta("https://gitlab.com/"+repo+"//"+path+"@") + ".+$"
@@ -109,7 +103,7 @@ func TrustedPublisherIdentity(attrs map[string]any) (trust.Identity, error) {
 		if email == "" || !strings.Contains(email, "@") {
 			return id, fmt.Errorf("email %q: want the service account's e-mail address", email)
 		}
-		id.Issuer = GoogleIssuer
+		id.Issuer = trust.GoogleIssuer
 		id.Subject = email
 	case "":
 		return id, errors.New("kind is required: github, gitlab or google")

@@ -58,7 +58,7 @@ pypi "vmaf-mcp" {
 	a := p.Artifacts[0]
 	want := trust.Identity{
 		Name:          PublisherIdentityName,
-		Issuer:        GitHubIssuer,
+		Issuer:        trust.GitHubIssuer,
 		SubjectRegexp: `^https://github\.com/.+$`,
 		Extensions:    map[string]string{"source_repository_uri": "https://github.com/lusoris/vmaf"},
 		ExtensionRegexps: map[string]string{
@@ -84,16 +84,16 @@ func TestTrustedPublisherIdentities(t *testing.T) {
 		err   string
 	}{
 		{attrs: map[string]any{"kind": "GitLab", "repository": "group/sub/project", "workflow_filepath": ".gitlab-ci.yml"}, want: trust.Identity{
-			Name: PublisherIdentityName, Issuer: GitLabIssuer, SubjectRegexp: `^https://gitlab\.com/.+$`,
+			Name: PublisherIdentityName, Issuer: trust.GitLabIssuer, SubjectRegexp: `^https://gitlab\.com/.+$`,
 			Extensions:       map[string]string{"source_repository_uri": "https://gitlab.com/group/sub/project"},
 			ExtensionRegexps: map[string]string{"build_config_uri": `^https://gitlab\.com/group/sub/project//\.gitlab-ci\.yml@.+$`},
 		}},
 		{attrs: map[string]any{"kind": "google", "email": "r@p.iam.gserviceaccount.com"}, want: trust.Identity{
-			Name: PublisherIdentityName, Issuer: GoogleIssuer, Subject: "r@p.iam.gserviceaccount.com",
+			Name: PublisherIdentityName, Issuer: trust.GoogleIssuer, Subject: "r@p.iam.gserviceaccount.com",
 			Extensions: map[string]string{}, ExtensionRegexps: map[string]string{},
 		}},
 		{attrs: map[string]any{"kind": "github", "repository": "a/b", "workflow": ".github/workflows/r.yml"}, want: trust.Identity{
-			Name: PublisherIdentityName, Issuer: GitHubIssuer, SubjectRegexp: `^https://github\.com/.+$`,
+			Name: PublisherIdentityName, Issuer: trust.GitHubIssuer, SubjectRegexp: `^https://github\.com/.+$`,
 			Extensions:       map[string]string{"source_repository_uri": "https://github.com/a/b"},
 			ExtensionRegexps: map[string]string{"build_config_uri": `^https://github\.com/a/b/\.github/workflows/r\.yml@.+$`},
 		}},

@@ -10,6 +10,14 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/verify"
 )
 
+// OIDC issuers of the CI systems whose signers policies name: GitHub
+// Actions, GitLab CI (gitlab.com) and Google service accounts.
+const (
+	GitHubIssuer = "https://token.actions.githubusercontent.com"
+	GitLabIssuer = "https://gitlab.com"
+	GoogleIssuer = "https://accounts.google.com"
+)
+
 // Identity is a signer a policy accepts: an OIDC issuer and certificate
 // subject (SAN), each exact or by regular expression, plus Fulcio certificate
 // extensions that must equal or match given values.

@@ -92,20 +92,6 @@ type attributes struct {
 	Insecure               bool         `json:"insecure"`
 }
 
-// PredicateAliases are cosign's --type short names.
-var PredicateAliases = map[string]string{
-	"slsaprovenance":   "https://slsa.dev/provenance/v0.2",
-	"slsaprovenance02": "https://slsa.dev/provenance/v0.2",
-	"slsaprovenance1":  "https://slsa.dev/provenance/v1",
-	"link":             "https://in-toto.io/Link/v1",
-	"spdx":             "https://spdx.dev/Document",
-	"spdxjson":         "https://spdx.dev/Document",
-	"cyclonedx":        "https://cyclonedx.org/bom",
-	"vuln":             "https://cosign.sigstore.dev/attestation/vuln/v1",
-	"openvex":          "https://openvex.dev/ns",
-	"custom":           "https://cosign.sigstore.dev/attestation/v1",
-}
-
 // selection is what platforms must verify.
 type selection struct {
 	mode string // "index", "all" or "list"
@@ -144,10 +130,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	}
 	var preds []string
 	for _, t := range a.Attestations {
-		if full, ok := PredicateAliases[t]; ok {
-			t = full
-		}
-		preds = append(preds, t)
+		preds = append(preds, trust.ExpandPredicateType(t))
 	}
 	needSig := a.Signature == nil || *a.Signature
 	ref, err := parseRef(a.Ref, req.PolicyDir, a.Insecure)

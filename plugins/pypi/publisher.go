@@ -8,13 +8,6 @@ import (
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 
-// OIDC issuers of the Trusted Publisher kinds.
-const (
-	GitHubIssuer = "https://token.actions.githubusercontent.com"
-	GitLabIssuer = "https://gitlab.com"
-	GoogleIssuer = "https://accounts.google.com"
-)
-
 // Publisher is a Trusted Publisher, as a policy's publisher {} block names it
 // or as an index declares it in a provenance object (kind "GitHub", "GitLab",
 // "Google"; environment may be null there).
@@ -153,15 +146,15 @@ func (p *Publisher) checkCertificate(s *trust.Signer) []mismatch {
 	}
 	switch p.kind() {
 	case "github":
-		check("issuer", GitHubIssuer, s.Issuer)
+		check("issuer", trust.GitHubIssuer, s.Issuer)
 		check("repository (Source Repository URI)", "https://github.com/"+p.Repository, ext("source_repository_uri"))
 		buildConfig("https://github.com/" + p.Repository + "/.github/workflows/" + p.workflowFile())
 	case "gitlab":
-		check("issuer", GitLabIssuer, s.Issuer)
+		check("issuer", trust.GitLabIssuer, s.Issuer)
 		check("repository (Source Repository URI)", "https://gitlab.com/"+p.Repository, ext("source_repository_uri"))
 		buildConfig("https://gitlab.com/" + p.Repository + "//" + p.WorkflowFilepath)
 	case "google":
-		check("issuer", GoogleIssuer, s.Issuer)
+		check("issuer", trust.GoogleIssuer, s.Issuer)
 		check("e-mail (SAN)", p.Email, s.Subject)
 	default:
 		out = append(out, mismatch{"publisher kind", "github, gitlab or google", p.Kind})
