@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 
+	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
@@ -63,9 +64,9 @@ func withoutCredentials(env []string) []string {
 	return out
 }
 
-// Builtin makes a Source for a built-in plugin served by re-executing the
-// host binary with args.
-func Builtin(name, executable string, args ...string) Source {
+// BuiltinProcess makes a Source for a built-in plugin served by
+// re-executing the host binary with args.
+func BuiltinProcess(name, executable string, args ...string) Source {
 	return Source{Name: name, Builtin: true, Path: executable, Command: func() *exec.Cmd {
 		return exec.Command(executable, args...)
 	}}
@@ -471,21 +472,12 @@ func (t *tailBuffer) String() string {
 	return string(t.buf)
 }
 
-// reservedNames are what the host owns in every artifact block: a plugin
-// that declared them would take over the identity or the requirements.
-var reservedNames = map[string]bool{"identity": true, "identities": true, "require": true, "trust_root": true, "verification": true}
-
+// checkReserved refuses a plugin whose kinds declare what the host owns in
+// every artifact block.
 func checkReserved(info sdk.Info) error {
 	for _, k := range info.Kinds {
-		for _, a := range k.Attributes {
-			if reservedNames[a.Name] {
-				return fmt.Errorf("kind %q declares attribute %q, which the host owns in every artifact block", k.Kind, a.Name)
-			}
-		}
-		for _, b := range k.Blocks {
-			if reservedNames[b.TypeName] {
-				return fmt.Errorf("kind %q declares block %q, which the host owns in every artifact block", k.Kind, b.TypeName)
-			}
+		if err := policy.CheckKindSchema(k); err != nil {
+			return err
 		}
 	}
 	return nil

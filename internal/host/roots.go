@@ -51,10 +51,7 @@ func LoadRoots(ctx context.Context, pol *policy.Policy, opts trustroot.Options) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w, err := trustroot.Load(ctx, trustroot.Spec{
-				Name: tr.Name, TrustedRoot: tr.TrustedRoot, PublicKeys: tr.PublicKeys,
-				TUFMirror: tr.TUFMirror, TUFRoot: tr.TUFRoot, WithTUF: tr.WithTUF,
-			}, opts)
+			w, err := trustroot.Load(ctx, tr.Spec, opts)
 			if err != nil {
 				errs[i] = err
 				return

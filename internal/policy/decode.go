@@ -12,21 +12,63 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/vmafx/vmafx-trust/internal/trustroot"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 
-// Host-owned attributes every artifact block accepts in addition to its
-// kind's schema.
+// Names the host owns in every artifact block, whatever its kind: who must
+// have signed, against which trust root, with which requirements.
+const (
+	attrIdentity      = "identity"
+	attrIdentities    = "identities"
+	attrRequire       = "require"
+	attrTrustRoot     = "trust_root"
+	blockVerification = "verification"
+)
+
+// hostAttributes are the attributes every artifact block accepts in
+// addition to its kind's schema.
 var hostAttributes = []sdk.Attribute{
-	{Name: "identity", Type: "reference", Description: "The identity that must have signed the artifact, e.g. identity.release."},
-	{Name: "identities", Type: "list(reference)", Description: "Several accepted identities, e.g. [identity.a, identity.b]; see require."},
-	{Name: "require", Type: sdk.TypeNumber, Description: "How many of identities must each have signed (default 1)."},
-	{Name: "trust_root", Type: "reference", Description: "The trust root to verify against, e.g. trust_root.sigstore; optional when the policy declares exactly one."},
+	{Name: attrIdentity, Type: "reference", Description: "The identity that must have signed the artifact, e.g. identity.release."},
+	{Name: attrIdentities, Type: "list(reference)", Description: "Several accepted identities, e.g. [identity.a, identity.b]; see require."},
+	{Name: attrRequire, Type: sdk.TypeNumber, Description: "How many of identities must each have signed (default 1)."},
+	{Name: attrTrustRoot, Type: "reference", Description: "The trust root to verify against, e.g. trust_root.sigstore; optional when the policy declares exactly one."},
 }
 
 // HostAttributes documents the attributes the host adds to every kind.
-func HostAttributes() []sdk.Attribute { return hostAttributes }
+func HostAttributes() []sdk.Attribute { return append([]sdk.Attribute(nil), hostAttributes...) }
+
+// HostBlocks are the nested blocks the host adds to every kind.
+func HostBlocks() []string { return []string{blockVerification} }
+
+// CheckKindSchema refuses a kind that declares an attribute or block the
+// host owns in every artifact block: its plugin would take over who must
+// sign, or the verification requirements.
+func CheckKindSchema(k sdk.KindSchema) error {
+	owned := func(name string) bool {
+		if name == blockVerification {
+			return true
+		}
+		for _, a := range hostAttributes {
+			if a.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range k.Attributes {
+		if owned(a.Name) {
+			return fmt.Errorf("kind %q declares attribute %q, which the host owns in every artifact block", k.Kind, a.Name)
+		}
+	}
+	for _, b := range k.Blocks {
+		if owned(b.TypeName) {
+			return fmt.Errorf("kind %q declares block %q, which the host owns in every artifact block", k.Kind, b.TypeName)
+		}
+	}
+	return nil
+}
 
 var reservedNames = map[string]bool{"variable": true, "locals": true, "trust_root": true, "identity": true, "plugin": true, "var": true, "local": true, "self": true}
 
@@ -46,6 +88,9 @@ func Decode(f *File, schemas Schemas, in Inputs) (*Policy, hcl.Diagnostics) {
 	for _, k := range schemas.kinds() {
 		if reservedNames[k] {
 			continue
+		}
+		if err := CheckKindSchema(schemas[k]); err != nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid artifact kind", Detail: err.Error() + "."}}
 		}
 		top.Blocks = append(top.Blocks, hcl.BlockHeaderSchema{Type: k, LabelNames: []string{"name"}})
 	}
@@ -193,7 +238,7 @@ func (p *Policy) decodeTrustRoots(blocks hcl.Blocks, ctx *hcl.EvalContext) hcl.D
 		names[name] = true
 		content, d := b.Body.Content(trustRootSchema)
 		diags = append(diags, d...)
-		tr := &TrustRoot{Name: name, Range: b.DefRange}
+		tr := &TrustRoot{Spec: trustroot.Spec{Name: name}, Range: b.DefRange}
 		get := func(attr string) string {
 			a, ok := content.Attributes[attr]
 			if !ok {
@@ -248,9 +293,6 @@ var githubSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "repository", Required: true}, {Name: "workflow"}, {Name: "ref"},
 	{Name: "signer_repository"}, {Name: "signer_workflow"}, {Name: "signer_ref"}, {Name: "runner"},
 }}
-
-// GitHubIssuer is the OIDC issuer of GitHub Actions.
-const GitHubIssuer = "https://token.actions.githubusercontent.com"
 
 func decodeIdentity(b *hcl.Block, ctx *hcl.EvalContext) (*Identity, hcl.Diagnostics) {
 	content, diags := b.Body.Content(identitySchema)
@@ -367,70 +409,27 @@ func expandGitHub(id *Identity, b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnost
 		}
 		return s
 	}
-	repo, workflow, ref := get("repository"), get("workflow"), get("ref")
-	signerRepo, signerWorkflow, signerRef, runner := get("signer_repository"), get("signer_workflow"), get("signer_ref"), get("runner")
+	g := GitHub{
+		Repository: get("repository"), Workflow: get("workflow"), Ref: get("ref"),
+		SignerRepository: get("signer_repository"), SignerWorkflow: get("signer_workflow"), SignerRef: get("signer_ref"),
+		Runner: get("runner"),
+	}
 	if diags.HasErrors() {
 		return diags
 	}
-	bad := func(detail string) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid github identity", Detail: detail, Subject: b.DefRange.Ptr()})
+	bad := func(detail string) hcl.Diagnostics {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid github identity", Detail: detail, Subject: b.DefRange.Ptr()})
 	}
-	if strings.Count(repo, "/") != 1 || strings.HasPrefix(repo, "/") || strings.HasSuffix(repo, "/") {
-		bad(fmt.Sprintf("repository %q: want owner/name.", repo))
-	}
-	if signerRepo != "" && strings.Count(signerRepo, "/") != 1 {
-		bad(fmt.Sprintf("signer_repository %q: want owner/name.", signerRepo))
-	}
+	// The block names a whole signer: a subject of its own, or half of a
+	// reusable workflow, would leave what signs ambiguous.
 	if id.Subject != "" || id.SubjectRegexp != "" {
-		bad("A github block sets the subject itself: remove subject / subject_regexp.")
+		return bad("A github block sets the subject itself: remove subject / subject_regexp.")
 	}
-	if id.Issuer == "" && id.IssuerRegexp == "" {
-		id.Issuer = GitHubIssuer
+	if (g.SignerRepository == "") != (g.SignerWorkflow == "") {
+		return bad("signer_repository and signer_workflow go together.")
 	}
-	if id.Extensions == nil {
-		id.Extensions = map[string]string{}
-	}
-	id.Extensions["source_repository_uri"] = "https://github.com/" + repo
-	if ref != "" {
-		id.Extensions["source_repository_ref"] = ref
-	}
-	switch runner {
-	case "":
-	case "github-hosted", "self-hosted":
-		id.Extensions["runner_environment"] = runner
-	default:
-		bad(fmt.Sprintf("runner %q: want github-hosted or self-hosted.", runner))
-	}
-	// The certificate subject is the workflow that ran: the caller's own
-	// workflow, or the reusable workflow (signer) it called.
-	sanRepo, sanWorkflow, sanRef := repo, workflow, ref
-	if signerRepo != "" || signerWorkflow != "" {
-		if signerRepo == "" || signerWorkflow == "" {
-			bad("signer_repository and signer_workflow go together.")
-		}
-		sanRepo, sanWorkflow, sanRef = signerRepo, signerWorkflow, signerRef
-	}
-	if sanWorkflow == "" {
-		// Any workflow of the repository, anchored to it.
-		id.SubjectRegexp = "^" + regexp.QuoteMeta("https://github.com/"+sanRepo+"/.github/workflows/") + "[^@]+@.+$"
-		return diags
-	}
-	prefix := workflowURI(sanRepo, sanWorkflow)
-	if sanRef != "" {
-		id.Subject = prefix + "@" + sanRef
-	} else {
-		id.SubjectRegexp = "^" + regexp.QuoteMeta(prefix+"@") + ".+$"
-	}
-	if signerRepo != "" && sanRef != "" {
-		// For reusable workflows the build signer extension names it too.
-		id.Extensions["build_signer_uri"] = id.Subject
-	}
-	if workflow != "" {
-		// The caller's workflow (the top-level one, also when a reusable
-		// workflow signed) is the build config.
-		id.ExtensionRegexps = mergeMap(id.ExtensionRegexps, map[string]string{
-			"build_config_uri": "^" + regexp.QuoteMeta(workflowURI(repo, workflow)+"@") + ".+$",
-		})
+	if err := g.Apply(&id.Identity); err != nil {
+		return bad(err.Error() + ".")
 	}
 	return diags
 }
@@ -506,14 +505,10 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		types[attr.Name] = attr
 	}
 	for _, attr := range hostAttributes {
-		if _, clash := types[attr.Name]; !clash {
-			schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: attr.Name})
-		}
+		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: attr.Name})
 	}
 	nested := map[string]sdk.NestedBlock{}
-	if !hasBlock(ks, "verification") {
-		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: "verification"})
-	}
+	schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: blockVerification})
 	for _, nb := range ks.Blocks {
 		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: nb.TypeName})
 		nested[nb.TypeName] = nb
@@ -555,7 +550,7 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		}
 	}
 	for _, blk := range content.Blocks {
-		if blk.Type == "verification" && !hasBlock(ks, "verification") {
+		if blk.Type == blockVerification {
 			if seenVerification {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate block", Detail: "Only one verification block is allowed here.", Subject: blk.DefRange.Ptr()})
 				continue
@@ -598,33 +593,28 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 		}
 	}
 	if len(derived) > 0 {
-		for _, name := range []string{"identity", "identities"} {
+		for _, name := range []string{attrIdentity, attrIdentities} {
 			if attr, ok := content.Attributes[name]; ok {
-				if _, kindAttr := types[name]; !kindAttr {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Identity given twice",
-						Detail:  fmt.Sprintf("%s %q already names who must have signed it in a block the host expands (e.g. publisher {}): remove %s, or that block.", a.Kind, a.Name, name),
-						Subject: attr.NameRange.Ptr()})
-				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Identity given twice",
+					Detail:  fmt.Sprintf("%s %q already names who must have signed it in a block the host expands (e.g. publisher {}): remove %s, or that block.", a.Kind, a.Name, name),
+					Subject: attr.NameRange.Ptr()})
 			}
 		}
 		a.Identities = derived
 	}
-	diags = append(diags, p.decodeHostAttributes(a, content, types, ctx)...)
+	diags = append(diags, p.decodeHostAttributes(a, content, ctx)...)
 	return a, diags
 }
 
-func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kindAttrs map[string]sdk.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
+func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	host := func(name string) (*hcl.Attribute, bool) {
-		if _, clash := kindAttrs[name]; clash {
-			return nil, false
-		}
 		attr, ok := content.Attributes[name]
 		return attr, ok
 	}
 	var refs []hcl.Traversal
 	var refRanges []hcl.Range
-	if attr, ok := host("identity"); ok {
+	if attr, ok := host(attrIdentity); ok {
 		tr, d := hcl.AbsTraversalForExpr(attr.Expr)
 		if d.HasErrors() {
 			diags = append(diags, referenceDiag("identity", attr.Expr.Range()))
@@ -632,7 +622,7 @@ func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kin
 			refs, refRanges = append(refs, tr), append(refRanges, attr.Expr.Range())
 		}
 	}
-	if attr, ok := host("identities"); ok {
+	if attr, ok := host(attrIdentities); ok {
 		exprs, d := hcl.ExprList(attr.Expr)
 		if d.HasErrors() {
 			diags = append(diags, referenceDiag("identities", attr.Expr.Range()))
@@ -667,7 +657,7 @@ func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kin
 	// of it would be wrong.
 	identityErr := diags.HasErrors()
 	a.Require = 1
-	if attr, ok := host("require"); ok {
+	if attr, ok := host(attrRequire); ok {
 		v, d := attr.Expr.Value(ctx)
 		diags = append(diags, d...)
 		n, err := convert.Convert(v, cty.Number)
@@ -683,7 +673,7 @@ func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kin
 			}
 		}
 	}
-	if attr, ok := host("trust_root"); ok {
+	if attr, ok := host(attrTrustRoot); ok {
 		tr, d := hcl.AbsTraversalForExpr(attr.Expr)
 		name, ok := referenceName(tr, "trust_root")
 		switch {
@@ -699,7 +689,7 @@ func (p *Policy) decodeHostAttributes(a *Artifact, content *hcl.BodyContent, kin
 		case 0:
 			// No trust root declared: Sigstore public-good, the way cosign
 			// defaults.
-			p.TrustRoots = append(p.TrustRoots, &TrustRoot{Name: "public-good", Implicit: true})
+			p.TrustRoots = append(p.TrustRoots, &TrustRoot{Spec: trustroot.Spec{Name: "public-good"}, Implicit: true})
 			a.TrustRoot = "public-good"
 		case 1:
 			a.TrustRoot = p.TrustRoots[0].Name
@@ -925,31 +915,10 @@ func evalStringMap(a *hcl.Attribute, ctx *hcl.EvalContext) (map[string]string, h
 
 var _ = hclsyntax.ValidIdentifier
 
-func hasBlock(ks sdk.KindSchema, name string) bool {
-	for _, b := range ks.Blocks {
-		if b.TypeName == name {
-			return true
-		}
-	}
-	return false
-}
-
 var verificationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "tlog_threshold"}, {Name: "sct_threshold"}, {Name: "timestamp_threshold"},
 	{Name: "insecure_ignore_tlog"}, {Name: "require_inclusion_proof"}, {Name: "time_source"},
 }}
-
-// VerificationAttributes documents the host-owned verification {} block.
-func VerificationAttributes() []sdk.Attribute {
-	return []sdk.Attribute{
-		{Name: "tlog_threshold", Type: sdk.TypeNumber, Description: "Transparency-log entries required (default: 1 when the trust root lists Rekor logs, else 0)."},
-		{Name: "sct_threshold", Type: sdk.TypeNumber, Description: "Signed certificate timestamps required (default: 1 when the trust root lists CT logs, else 0)."},
-		{Name: "timestamp_threshold", Type: sdk.TypeNumber, Description: "RFC 3161 signed timestamps required (default 0)."},
-		{Name: "insecure_ignore_tlog", Type: sdk.TypeBool, Description: "Accept signatures with no transparency-log entry (key-signed private setups). Warns on every run."},
-		{Name: "require_inclusion_proof", Type: sdk.TypeBool, Description: "Require a Merkle inclusion proof, not only a signed inclusion promise."},
-		{Name: "time_source", Type: sdk.TypeString, Description: "Where the signing time comes from: tlog (integration time) or timestamp (RFC 3161); default: either."},
-	}
-}
 
 func decodeRequirements(blk *hcl.Block, ctx *hcl.EvalContext) (trust.Requirements, hcl.Diagnostics) {
 	var r trust.Requirements

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/vmafx/vmafx-trust/internal/trustroot"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
@@ -31,17 +32,11 @@ type Policy struct {
 	Artifacts  []*Artifact
 }
 
-// TrustRoot is a `trust_root "name" {…}` block. All fields empty means the
-// Sigstore public-good instance via TUF.
+// TrustRoot is a `trust_root "name" {…}` block: where its material comes
+// from (all empty: the Sigstore public-good instance via TUF), with paths
+// resolved against the policy's directory.
 type TrustRoot struct {
-	Name        string
-	TrustedRoot string   // absolute path
-	PublicKeys  []string // absolute paths
-	TUFMirror   string
-	TUFRoot     string // absolute path
-	// WithTUF: with public keys, also load the TUF trusted root
-	// (public_good = true), for key-signed bundles logged in Rekor.
-	WithTUF  bool
+	trustroot.Spec
 	Implicit bool // added because the policy declared none
 	Range    hcl.Range
 }
