@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -16,15 +15,6 @@ import (
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
-func sortedBuiltins() []string {
-	var names []string
-	for n := range builtins() {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func pluginsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "plugins",
@@ -34,14 +24,14 @@ func pluginsCommand() *cli.Command {
 				Name:  "list",
 				Usage: "list the built-in plugins and those found on the plugin path",
 				Action: func(c *cli.Context) error {
-					s, err := startAllPlugins(c.Context)
+					s, err := startSession(c.Context, nil, true, nil)
 					if err != nil {
-						return exitf(report.ExitUnchecked, "%v", err)
+						return err
 					}
 					defer s.Close()
 					tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
 					fmt.Fprintln(tw, "PLUGIN\tVERSION\tKINDS\tSOURCE")
-					for _, p := range s.plugins.Plugins {
+					for _, p := range s.Plugins().Plugins {
 						var kinds []string
 						for _, k := range p.Info.Kinds {
 							kinds = append(kinds, k.Kind)
@@ -58,8 +48,8 @@ func pluginsCommand() *cli.Command {
 					if err := tw.Flush(); err != nil {
 						return err
 					}
-					if len(s.launchErrs) > 0 {
-						return exitf(report.ExitUnchecked, "%d plugin(s) could not be started (see above)", len(s.launchErrs))
+					if errs := s.LaunchErrors(); len(errs) > 0 {
+						return exitf(report.ExitUnchecked, "%d plugin(s) could not be started (see above)", len(errs))
 					}
 					return nil
 				},
@@ -72,12 +62,12 @@ func pluginsCommand() *cli.Command {
 					if c.NArg() != 1 {
 						return exitf(report.ExitUsage, "plugins describe takes one plugin name")
 					}
-					s, err := startAllPlugins(c.Context)
+					s, err := startSession(c.Context, nil, true, nil)
 					if err != nil {
-						return exitf(report.ExitUnchecked, "%v", err)
+						return err
 					}
 					defer s.Close()
-					p := s.plugins.Find(c.Args().First())
+					p := s.Plugins().Find(c.Args().First())
 					if p == nil {
 						return exitf(report.ExitUsage, "no plugin named %q (see vmafx-trust plugins list)", c.Args().First())
 					}
@@ -90,17 +80,23 @@ func pluginsCommand() *cli.Command {
 }
 
 func describePlugin(w io.Writer, name string, info sdk.Info) {
+	var hostOwned []string
+	for _, a := range policy.HostAttributes() {
+		hostOwned = append(hostOwned, a.Name)
+	}
+	for _, b := range policy.HostBlocks() {
+		hostOwned = append(hostOwned, b+" {}")
+	}
 	fmt.Fprintf(w, "plugin %s %s (protocol %v)\n", name, info.Version, info.ProtocolVersions)
 	for _, k := range info.Kinds {
 		fmt.Fprintf(w, "\nkind %q: %s\n", k.Kind, k.Description)
 		writeAttrs(w, "  ", k.Attributes)
-		fmt.Fprintln(w, "  (every kind also takes: identity, identities, require, trust_root)")
+		fmt.Fprintf(w, "  (every kind also takes: %s)\n", strings.Join(hostOwned, ", "))
 		for _, b := range k.Blocks {
 			fmt.Fprintf(w, "  block %s: %s\n", b.TypeName, b.Description)
 			writeAttrs(w, "    ", b.Attributes)
 		}
 	}
-	_ = policy.HostAttributes
 }
 
 func writeAttrs(w io.Writer, indent string, attrs []sdk.Attribute) {

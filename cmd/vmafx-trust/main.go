@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/vmafx/vmafx-trust/internal/host"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/internal/termtext"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
@@ -28,26 +29,27 @@ var version = "dev"
 // itself to serve a built-in plugin.
 const servePluginArg = "__serve-plugin"
 
-// builtins are the verifier plugins shipped inside this binary. Only this
-// package wires them in; the host receives them as a list.
-func builtins() map[string]func() sdk.Verifier {
-	return map[string]func() sdk.Verifier{
-		"blob":  func() sdk.Verifier { return blob.New() },
-		"image": func() sdk.Verifier { return image.New() },
-		"pypi":  func() sdk.Verifier { return pypi.New() },
+// builtins are the verifier plugins shipped inside this binary, by name.
+// Only this package wires them in; the host receives them as a list.
+func builtins() []host.Builtin {
+	return []host.Builtin{
+		{Name: "blob", New: func() sdk.Verifier { return blob.New() }},
+		{Name: "image", New: func() sdk.Verifier { return image.New() }},
+		{Name: "pypi", New: func() sdk.Verifier { return pypi.New() }},
 	}
 }
 
 func main() {
 	tuneGC()
 	if len(os.Args) >= 3 && os.Args[1] == servePluginArg {
-		newVerifier, ok := builtins()[os.Args[2]]
-		if !ok {
-			fmt.Fprintf(os.Stderr, "vmafx-trust: no built-in plugin %q\n", os.Args[2])
-			os.Exit(report.ExitUsage)
+		for _, b := range builtins() {
+			if b.Name == os.Args[2] {
+				sdk.Serve(b.New())
+				return
+			}
 		}
-		sdk.Serve(newVerifier())
-		return
+		fmt.Fprintf(os.Stderr, "vmafx-trust: no built-in plugin %q\n", os.Args[2])
+		os.Exit(report.ExitUsage)
 	}
 	os.Exit(run(os.Args))
 }
@@ -78,20 +80,23 @@ func run(args []string) int {
 	if err == nil {
 		return report.ExitOK
 	}
-	// Only our own errors carry exit codes; urfave/cli's (an unknown
-	// command or help topic, a bad flag) are usage errors.
-	var ec *exitError
-	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(msg))
-		}
-		return ec.ExitCode()
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(msg))
 	}
-	fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(err.Error()))
-	return report.ExitUsage
+	return exitCode(err)
 }
 
-type exitCoder interface{ ExitCode() int }
+// exitCode is the exit status an error stands for. Only exitError carries
+// one; every other error is a usage error: urfave/cli's (an unknown command
+// or help topic, a bad flag), and a command line (options.UsageError) or a
+// session (host.UsageError) that cannot mean anything.
+func exitCode(err error) int {
+	var ec *exitError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	return report.ExitUsage
+}
 
 // exitError carries an exit code; an empty message prints nothing.
 type exitError struct {
@@ -100,7 +105,6 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.msg }
-func (e *exitError) ExitCode() int { return e.code }
 
 func exitf(code int, format string, args ...any) error {
 	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}

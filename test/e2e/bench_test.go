@@ -17,7 +17,7 @@ import (
 // and why built-ins run in process by default. Target: < 50 ms on a 2-core
 // machine.
 func BenchmarkPluginStartup(b *testing.B) {
-	sources := []host.Source{host.Builtin("blob", binary, "__serve-plugin", "blob")}
+	sources := []host.Source{host.BuiltinProcess("blob", binary, "__serve-plugin", "blob")}
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
