@@ -4,7 +4,7 @@ import (
 	"maps"
 	"time"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
 )
 
 func infoToProto(i Info) *pb.DescribeResponse {

@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
 )
 
 // ServeInProcess serves v inside the calling process and returns the host's

@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
 )
 
 // serveInProcess is ServeInProcess with the plugin stopped at the end of t.

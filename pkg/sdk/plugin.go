@@ -11,7 +11,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
 )
 
 // Handshake is the go-plugin handshake shared by host and plugins. The

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
 )
 
 // Progress is the state of one transfer of one artifact's verification: a
