@@ -1,10 +1,10 @@
 package sdk
 
 import (
-	"maps"
 	"time"
 
 	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
 func infoToProto(i Info) *pb.DescribeResponse {
@@ -62,7 +62,7 @@ func attrsFromProto(as []*pb.Attribute) []Attribute {
 func trustRootsToProto(rs []TrustRoot) []*pb.TrustRoot {
 	out := make([]*pb.TrustRoot, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, &pb.TrustRoot{Name: r.Name, TrustedRootJson: cloneBytes(r.TrustedRootJSON), PublicKeys: cloneBytesList(r.PublicKeysPEM)})
+		out = append(out, &pb.TrustRoot{Name: r.Name, TrustedRootJson: protocol.CloneBytes(r.TrustedRootJSON), PublicKeys: protocol.CloneBytesList(r.PublicKeysPEM)})
 	}
 	return out
 }
@@ -77,7 +77,7 @@ func trustRootsFromProto(rs []*pb.TrustRoot) map[string]*TrustRoot {
 
 func requestToProto(r *Request) *pb.VerifyRequest {
 	out := &pb.VerifyRequest{
-		Kind: r.Kind, Name: r.Name, AttributesJson: cloneBytes(r.Attributes), Require: uint32(max(r.Require, 0)),
+		Kind: r.Kind, Name: r.Name, AttributesJson: protocol.CloneBytes(r.Attributes), Require: uint32(max(r.Require, 0)),
 		Options: &pb.VerifyOptions{Offline: r.Offline, UseKey: r.UseKey}, PolicyDir: r.PolicyDir,
 	}
 	if r.TrustRoot != nil {
@@ -94,7 +94,7 @@ func requestToProto(r *Request) *pb.VerifyRequest {
 	for _, id := range r.Identities {
 		out.Identities = append(out.Identities, &pb.Identity{
 			Name: id.Name, Issuer: id.Issuer, IssuerRegexp: id.IssuerRegexp, Subject: id.Subject,
-			SubjectRegexp: id.SubjectRegexp, Extensions: cloneMap(id.Extensions), ExtensionRegexps: cloneMap(id.ExtensionRegexps),
+			SubjectRegexp: id.SubjectRegexp, Extensions: protocol.CloneMap(id.Extensions), ExtensionRegexps: protocol.CloneMap(id.ExtensionRegexps),
 		})
 	}
 	return out
@@ -146,9 +146,9 @@ func evidenceToProto(es []Evidence) []*pb.Evidence {
 	out := make([]*pb.Evidence, 0, len(es))
 	for _, e := range es {
 		out = append(out, &pb.Evidence{
-			Type: pb.Evidence_Type(e.Type), MediaType: e.MediaType, Bundle: cloneBytes(e.Bundle), Signature: cloneBytes(e.Signature),
-			CertificatePem: cloneBytes(e.CertificatePEM), ChainPem: cloneBytes(e.ChainPEM), TlogEntryJson: cloneBytes(e.TlogEntryJSON),
-			Rfc3161Timestamps: cloneBytesList(e.RFC3161), Source: e.Source,
+			Type: pb.Evidence_Type(e.Type), MediaType: e.MediaType, Bundle: protocol.CloneBytes(e.Bundle), Signature: protocol.CloneBytes(e.Signature),
+			CertificatePem: protocol.CloneBytes(e.CertificatePEM), ChainPem: protocol.CloneBytes(e.ChainPEM), TlogEntryJson: protocol.CloneBytes(e.TlogEntryJSON),
+			Rfc3161Timestamps: protocol.CloneBytesList(e.RFC3161), Source: e.Source,
 			SubjectDigest: &pb.Digest{Algorithm: e.SubjectDigest.Algorithm, Hex: e.SubjectDigest.Hex},
 		})
 	}
@@ -226,37 +226,4 @@ func intPtr(p *int32) *int {
 	}
 	v := int(*p)
 	return &v
-}
-
-// The toProto conversions copy what the sender holds by reference (bytes,
-// lists of bytes, maps), on the sender's goroutine: a message owns its
-// memory from the moment it is built, whatever the sender does next. For a
-// plugin served in process (ServeInProcess) the message itself is what the
-// other side reads, so nothing is shared between host and plugin. The
-// copies are what decoding from the wire gives: an empty bytes field or map
-// is nil, an element of a list of bytes is never nil.
-
-func cloneBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return append([]byte(nil), b...)
-}
-
-func cloneBytesList(l [][]byte) [][]byte {
-	if len(l) == 0 {
-		return nil
-	}
-	out := make([][]byte, len(l))
-	for i, b := range l {
-		out[i] = append([]byte{}, b...)
-	}
-	return out
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return maps.Clone(m)
 }

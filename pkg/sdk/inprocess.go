@@ -10,6 +10,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
 // ServeInProcess serves v inside the calling process and returns the host's
@@ -25,7 +27,7 @@ import (
 // the host.
 // stop ends the plugin's progress reports; the client must not be used after.
 func ServeInProcess(v Verifier) (c Client, stop func()) {
-	s := &server{impl: v, roots: map[string]*TrustRoot{}, progress: &progressHub{}}
+	s := &server{impl: v, roots: map[string]*TrustRoot{}, progress: &progresshub.Hub{}}
 	done := make(chan struct{})
 	var once sync.Once
 	return &inProcess{s: s, done: done}, func() { once.Do(func() { close(done) }) }
@@ -57,7 +59,7 @@ func call[Req, Resp proto.Message](ctx context.Context, method string, req Req, 
 		var a answer
 		defer func() {
 			if p := recover(); p != nil {
-				a = answer{err: &panicError{method: method, value: p}}
+				a = answer{err: &protocol.PanicError{Method: method, Value: p}}
 			}
 			answered <- a
 		}()
@@ -107,7 +109,7 @@ func (c *inProcess) Verify(ctx context.Context, req *Request) (*Result, error) {
 // Progress passes the plugin's reports to fn until ctx is done or the
 // plugin is stopped.
 func (c *inProcess) Progress(ctx context.Context, fn func(Progress)) error {
-	ch, unsubscribe := c.s.progress.subscribe()
+	ch, unsubscribe := c.s.progress.Subscribe()
 	defer unsubscribe()
 	for {
 		select {
@@ -116,7 +118,7 @@ func (c *inProcess) Progress(ctx context.Context, fn func(Progress)) error {
 		case <-c.done:
 			return errStopped
 		case p := <-ch:
-			fn(p)
+			fn(Progress(p))
 		}
 	}
 }
@@ -136,19 +138,10 @@ func newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
 func recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			resp, err = nil, &panicError{method: info.FullMethod, value: p}
+			resp, err = nil, &protocol.PanicError{Method: info.FullMethod, Value: p}
 		}
 	}()
 	return handler(ctx, req)
-}
-
-type panicError struct {
-	method string
-	value  any
-}
-
-func (e *panicError) Error() string {
-	return "plugin panicked in " + e.method + ": " + fmt.Sprint(e.value)
 }
 
 // Safely runs f and returns its error, or a panic in it as an error. Wrap the

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
 )
 
 // serveInProcess is ServeInProcess with the plugin stopped at the end of t.
@@ -169,7 +170,7 @@ func TestPluginProcessServerRecoversPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newGRPCServer(nil)
-	pb.RegisterVerifierServer(s, &server{impl: panickyVerifier{inInfo: true}, roots: map[string]*TrustRoot{}, progress: &progressHub{}})
+	pb.RegisterVerifierServer(s, &server{impl: panickyVerifier{inInfo: true}, roots: map[string]*TrustRoot{}, progress: &progresshub.Hub{}})
 	go func() { _ = s.Serve(l) }()
 	t.Cleanup(s.Stop)
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -234,8 +235,8 @@ func TestInProcessProgress(t *testing.T) {
 	if err := <-done; !errors.Is(err, errStopped) {
 		t.Errorf("Progress after stop = %v, want errStopped", err)
 	}
-	if hub.subscribers() != 0 {
-		t.Errorf("%d subscribers left after Progress returned", hub.subscribers())
+	if hub.Subscribers() != 0 {
+		t.Errorf("%d subscribers left after Progress returned", hub.Subscribers())
 	}
 }
 

@@ -12,23 +12,18 @@ import (
 	"google.golang.org/grpc"
 
 	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
-// Handshake is the go-plugin handshake shared by host and plugins. The
-// cookie only guards against running a plugin binary by hand; it is not a
-// security feature.
-var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
-	MagicCookieKey:   "VMAFX_TRUST_PLUGIN",
-	MagicCookieValue: "6f1d2c0a-verifier-plugin",
-}
+// Handshake is the go-plugin handshake shared by host and plugins.
+var Handshake = protocol.Handshake()
 
 // PluginName is the name under which the verifier service is dispensed.
-const PluginName = "verifier"
+const PluginName = protocol.PluginName
 
-// MaxMessageSize bounds a gRPC message either way. Evidence (bundles) is
-// small; files and images never cross the wire.
-const MaxMessageSize = 64 << 20
+// MaxMessageSize bounds a gRPC message either way.
+const MaxMessageSize = protocol.MaxMessageSize
 
 // Verifier is what a plugin implements.
 type Verifier interface {
@@ -52,13 +47,13 @@ type Client interface {
 type grpcPlugin struct {
 	goplugin.NetRPCUnsupportedPlugin
 	impl     Verifier
-	progress *progressHub // nil: a new one
+	progress *progresshub.Hub // nil: a new one
 }
 
 func (p *grpcPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
 	hub := p.progress
 	if hub == nil {
-		hub = &progressHub{}
+		hub = &progresshub.Hub{}
 	}
 	pb.RegisterVerifierServer(s, &server{impl: p.impl, roots: map[string]*TrustRoot{}, progress: hub})
 	return nil
@@ -85,7 +80,7 @@ type server struct {
 	impl     Verifier
 	mu       sync.RWMutex
 	roots    map[string]*TrustRoot
-	progress *progressHub
+	progress *progresshub.Hub
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {

@@ -13,6 +13,8 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
 )
 
 // fakeVerifier records what it was asked and answers with verify.
@@ -59,7 +61,7 @@ func connect(t *testing.T, v Verifier) Client {
 }
 
 // connectWithHub is connect with the server's progress hub given.
-func connectWithHub(t *testing.T, v Verifier, hub *progressHub) Client {
+func connectWithHub(t *testing.T, v Verifier, hub *progresshub.Hub) Client {
 	t.Helper()
 	client, _ := goplugin.TestPluginGRPCConn(t, true, map[string]goplugin.Plugin{
 		PluginName: &grpcPlugin{impl: v, progress: hub},

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
 )
 
 // TestProgressReachesHost runs a verification that reports a transfer over
@@ -23,7 +25,7 @@ func TestProgressReachesHost(t *testing.T) {
 		}
 		return (&Result{Status: StatusPass}).Pass("ok", ""), nil
 	}}
-	hub := &progressHub{}
+	hub := &progresshub.Hub{}
 	c := connectWithHub(t, v, hub)
 
 	var (
@@ -66,7 +68,7 @@ func TestProgressReachesHost(t *testing.T) {
 		t.Fatal("the host received no progress")
 	}
 	// One report at the start, then at most one per interval, plus the last.
-	if maxReports := 2 + int(elapsed/progressInterval); len(got) > maxReports {
+	if maxReports := 2 + int(elapsed/progresshub.Interval); len(got) > maxReports {
 		t.Fatalf("%d reports in %v, want at most %d", len(got), elapsed, maxReports)
 	}
 	for _, p := range got {
@@ -81,9 +83,9 @@ func TestProgressReachesHost(t *testing.T) {
 
 // waitForSubscriber waits until the in-process server has a Progress
 // subscriber, so reports are not published before the host listens.
-func waitForSubscriber(t *testing.T, hub *progressHub) {
+func waitForSubscriber(t *testing.T, hub *progresshub.Hub) {
 	t.Helper()
-	if !waitUntil(func() bool { return hub.subscribers() > 0 }) {
+	if !waitUntil(func() bool { return hub.Subscribers() > 0 }) {
 		t.Fatal("the Progress stream never subscribed")
 	}
 }
@@ -106,15 +108,15 @@ func TestProgressWithoutHost(t *testing.T) {
 
 	// A hub with a subscriber that never reads drops reports instead of
 	// blocking the verification.
-	hub := &progressHub{}
-	ch, unsubscribe := hub.subscribe()
+	hub := &progresshub.Hub{}
+	ch, unsubscribe := hub.Subscribe()
 	defer unsubscribe()
 	r := &Request{Kind: "blob", Name: "x", progress: hub}
 	report = r.Progress("x")
 	done := make(chan struct{})
 	go func() {
-		for i := int64(0); i <= 10*progressBuffer; i++ {
-			report(10*progressBuffer, 10*progressBuffer) // complete: never rate-limited
+		for i := int64(0); i <= 10*progresshub.Buffer; i++ {
+			report(10*progresshub.Buffer, 10*progresshub.Buffer) // complete: never rate-limited
 		}
 		close(done)
 	}()
@@ -123,7 +125,7 @@ func TestProgressWithoutHost(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a slow host blocked the verification")
 	}
-	if len(ch) != progressBuffer {
-		t.Fatalf("%d reports buffered, want %d", len(ch), progressBuffer)
+	if len(ch) != progresshub.Buffer {
+		t.Fatalf("%d reports buffered, want %d", len(ch), progresshub.Buffer)
 	}
 }
