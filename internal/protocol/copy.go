@@ -5,7 +5,7 @@ import "maps"
 // The conversions to messages, on either side, copy what the sender holds
 // by reference (bytes, lists of bytes, maps), on the sender's goroutine: a
 // message owns its memory from the moment it is built, whatever the sender
-// does next. For a plugin served in process (sdk.ServeInProcess)
+// does next. For a plugin served in process (pluginclient.ServeInProcess)
 // the message itself is what the other side reads, so nothing is shared
 // between host and plugin. The copies are what decoding from the wire
 // gives: an empty bytes field or map is nil, an element of a list of bytes

@@ -1,11 +1,18 @@
 // Package protocol holds what both sides of the plugin protocol share: the
 // go-plugin handshake, the name the verifier service is dispensed under,
-// the message limit, and the copies that make a message own its memory.
-// The messages and the service are generated into internal/pluginv1 from
+// the message limit, the configuration Serve takes its options into, and
+// the copies that make a message own its memory. The plugin side is
+// pkg/sdk, the host side internal/pluginclient; the messages and the
+// service are generated into internal/pluginv1 from
 // proto/vmafx/plugin/v1/plugin.proto.
 package protocol
 
-import goplugin "github.com/hashicorp/go-plugin"
+import (
+	goplugin "github.com/hashicorp/go-plugin"
+
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
+)
 
 // Version is the plugin protocol's major version (sdk.ProtocolVersion).
 const Version = 1
@@ -27,3 +34,15 @@ const PluginName = "verifier"
 // MaxMessageSize bounds a message either way. Evidence (bundles) is small;
 // files and images never cross the protocol.
 const MaxMessageSize = 64 << 20
+
+// ServeConfig is what sdk.Serve's options set.
+type ServeConfig struct {
+	// InProcess, when set, makes Serve build the plugin's server, hand it
+	// to InProcess and return, instead of serving it to a host over
+	// go-plugin: the host then calls the server inside its own process
+	// (pluginclient.ServeInProcess).
+	InProcess func(pb.VerifierServer)
+	// Progress is the hub the server's progress reports go through; nil: a
+	// new one. Tests set it to see the server's Progress streams subscribe.
+	Progress *progresshub.Hub
+}

@@ -7,6 +7,10 @@ import (
 	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
+// The plugin side's conversions: requests and trust roots from the
+// protocol's messages, info and results to them (the host side's, the other
+// way, are in internal/pluginclient).
+
 func infoToProto(i Info) *pb.DescribeResponse {
 	out := &pb.DescribeResponse{Name: i.Name, Version: i.Version, OpaqueEvidence: i.OpaqueEvidence}
 	for _, v := range i.ProtocolVersions {
@@ -25,24 +29,6 @@ func infoToProto(i Info) *pb.DescribeResponse {
 	return out
 }
 
-func infoFromProto(p *pb.DescribeResponse) Info {
-	out := Info{Name: p.GetName(), Version: p.GetVersion(), OpaqueEvidence: p.GetOpaqueEvidence()}
-	for _, v := range p.GetProtocolVersions() {
-		out.ProtocolVersions = append(out.ProtocolVersions, int(v))
-	}
-	for _, k := range p.GetKinds() {
-		ks := KindSchema{Kind: k.GetKind(), Description: k.GetDescription(), Attributes: attrsFromProto(k.GetAttributes())}
-		for _, b := range k.GetBlocks() {
-			ks.Blocks = append(ks.Blocks, NestedBlock{
-				TypeName: b.GetTypeName(), Nesting: Nesting(b.GetNesting()), Required: b.GetRequired(),
-				Description: b.GetDescription(), Attributes: attrsFromProto(b.GetAttributes()), IdentityForm: b.GetIdentityForm(),
-			})
-		}
-		out.Kinds = append(out.Kinds, ks)
-	}
-	return out
-}
-
 func attrsToProto(as []Attribute) []*pb.Attribute {
 	out := make([]*pb.Attribute, 0, len(as))
 	for _, a := range as {
@@ -51,51 +37,10 @@ func attrsToProto(as []Attribute) []*pb.Attribute {
 	return out
 }
 
-func attrsFromProto(as []*pb.Attribute) []Attribute {
-	out := make([]Attribute, 0, len(as))
-	for _, a := range as {
-		out = append(out, Attribute{Name: a.GetName(), Type: a.GetType(), Required: a.GetRequired(), Description: a.GetDescription(), Example: a.GetExample()})
-	}
-	return out
-}
-
-func trustRootsToProto(rs []TrustRoot) []*pb.TrustRoot {
-	out := make([]*pb.TrustRoot, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, &pb.TrustRoot{Name: r.Name, TrustedRootJson: protocol.CloneBytes(r.TrustedRootJSON), PublicKeys: protocol.CloneBytesList(r.PublicKeysPEM)})
-	}
-	return out
-}
-
 func trustRootsFromProto(rs []*pb.TrustRoot) map[string]*TrustRoot {
 	out := make(map[string]*TrustRoot, len(rs))
 	for _, r := range rs {
 		out[r.GetName()] = &TrustRoot{Name: r.GetName(), TrustedRootJSON: r.GetTrustedRootJson(), PublicKeysPEM: r.GetPublicKeys()}
-	}
-	return out
-}
-
-func requestToProto(r *Request) *pb.VerifyRequest {
-	out := &pb.VerifyRequest{
-		Kind: r.Kind, Name: r.Name, AttributesJson: protocol.CloneBytes(r.Attributes), Require: uint32(max(r.Require, 0)),
-		Options: &pb.VerifyOptions{Offline: r.Offline, UseKey: r.UseKey}, PolicyDir: r.PolicyDir,
-	}
-	if r.TrustRoot != nil {
-		out.TrustRoot = r.TrustRoot.Name
-	}
-	rq := r.Requirements
-	out.Requirements = &pb.Requirements{
-		TlogThreshold: int32Ptr(rq.TlogThreshold), SctThreshold: int32Ptr(rq.SCTThreshold), TimestampThreshold: int32Ptr(rq.TimestampThreshold),
-		InsecureIgnoreTlog: rq.IgnoreTlog, RequireInclusionProof: rq.RequireInclusionProof, TimeSource: rq.TimeSource,
-	}
-	if !r.Deadline.IsZero() {
-		out.Options.DeadlineUnixNano = r.Deadline.UnixNano()
-	}
-	for _, id := range r.Identities {
-		out.Identities = append(out.Identities, &pb.Identity{
-			Name: id.Name, Issuer: id.Issuer, IssuerRegexp: id.IssuerRegexp, Subject: id.Subject,
-			SubjectRegexp: id.SubjectRegexp, Extensions: protocol.CloneMap(id.Extensions), ExtensionRegexps: protocol.CloneMap(id.ExtensionRegexps),
-		})
 	}
 	return out
 }
@@ -134,14 +79,6 @@ func checksToProto(cs []Check) []*pb.Check {
 	return out
 }
 
-func checksFromProto(cs []*pb.Check) []Check {
-	out := make([]Check, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, Check{Name: c.GetName(), OK: c.GetOk(), Detail: c.GetDetail()})
-	}
-	return out
-}
-
 func evidenceToProto(es []Evidence) []*pb.Evidence {
 	out := make([]*pb.Evidence, 0, len(es))
 	for _, e := range es {
@@ -155,31 +92,10 @@ func evidenceToProto(es []Evidence) []*pb.Evidence {
 	return out
 }
 
-func evidenceFromProto(es []*pb.Evidence) []Evidence {
-	out := make([]Evidence, 0, len(es))
-	for _, e := range es {
-		out = append(out, Evidence{
-			Type: EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: e.GetBundle(), Signature: e.GetSignature(),
-			CertificatePEM: e.GetCertificatePem(), ChainPEM: e.GetChainPem(), TlogEntryJSON: e.GetTlogEntryJson(),
-			RFC3161: e.GetRfc3161Timestamps(), Source: e.GetSource(),
-			SubjectDigest: Digest{Algorithm: e.GetSubjectDigest().GetAlgorithm(), Hex: e.GetSubjectDigest().GetHex()},
-		})
-	}
-	return out
-}
-
 func diagnosticsToProto(ds []Diagnostic) []*pb.Diagnostic {
 	out := make([]*pb.Diagnostic, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, &pb.Diagnostic{Severity: pb.Diagnostic_Severity(d.Severity), Summary: d.Summary, Detail: d.Detail})
-	}
-	return out
-}
-
-func diagnosticsFromProto(ds []*pb.Diagnostic) []Diagnostic {
-	out := make([]Diagnostic, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, Diagnostic{Severity: Severity(d.GetSeverity()), Summary: d.GetSummary(), Detail: d.GetDetail()})
 	}
 	return out
 }
@@ -196,28 +112,6 @@ func resultToProto(r *Result) *pb.VerifyResponse {
 		})
 	}
 	return out
-}
-
-func resultFromProto(p *pb.VerifyResponse) *Result {
-	out := &Result{
-		Status: Status(p.GetStatus()), Checks: checksFromProto(p.GetChecks()), Evidence: evidenceFromProto(p.GetEvidence()),
-		Reason: p.GetReason(), Diagnostics: diagnosticsFromProto(p.GetDiagnostics()),
-	}
-	for _, s := range p.GetSubResults() {
-		out.SubResults = append(out.SubResults, SubResult{
-			Name: s.GetName(), Status: Status(s.GetStatus()), Checks: checksFromProto(s.GetChecks()),
-			Evidence: evidenceFromProto(s.GetEvidence()), Reason: s.GetReason(),
-		})
-	}
-	return out
-}
-
-func int32Ptr(p *int) *int32 {
-	if p == nil {
-		return nil
-	}
-	v := int32(*p)
-	return &v
 }
 
 func intPtr(p *int32) *int {
