@@ -8,6 +8,7 @@
 package protocol
 
 import (
+	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 
 	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
@@ -37,6 +38,9 @@ const MaxMessageSize = 64 << 20
 
 // ServeConfig is what sdk.Serve's options set.
 type ServeConfig struct {
+	// Logger is go-plugin's logger in the plugin process; nil: JSON on
+	// stderr at level Warn.
+	Logger hclog.Logger
 	// InProcess, when set, makes Serve build the plugin's server, hand it
 	// to InProcess and return, instead of serving it to a host over
 	// go-plugin: the host then calls the server inside its own process

@@ -26,6 +26,15 @@ type Verifier interface {
 // ServeOption changes how Serve runs a plugin.
 type ServeOption func(*protocol.ServeConfig)
 
+// WithLogger makes l the logger of the plugin machinery (go-plugin) in the
+// plugin process, in place of JSON lines on stderr at level Warn: a more
+// verbose level shows the handshake and the connection, e.g. while
+// debugging a plugin that does not start. The host keeps what a plugin
+// writes to stderr and shows its end when the plugin fails.
+func WithLogger(l hclog.Logger) ServeOption {
+	return func(c *protocol.ServeConfig) { c.Logger = l }
+}
+
 // Serve runs v as a plugin process: it performs the go-plugin handshake on
 // stdout and serves until the host goes away. It never returns normally.
 // Plugins must not write to stdout; log to stderr (hclog) instead.
@@ -39,6 +48,10 @@ func Serve(v Verifier, opts ...ServeOption) {
 		cfg.InProcess(s)
 		return
 	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: os.Stderr, Level: hclog.Warn, JSONFormat: true})
+	}
 	go exitWithParent()
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: protocol.Handshake(),
@@ -46,7 +59,7 @@ func Serve(v Verifier, opts ...ServeOption) {
 			ProtocolVersion: {protocol.PluginName: &grpcPlugin{server: s}},
 		},
 		GRPCServer: newGRPCServer,
-		Logger:     hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
+		Logger:     logger,
 	})
 	os.Exit(0)
 }
