@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmafx/vmafx-trust/internal/pluginclient"
 	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/internal/testsigstore"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
@@ -764,7 +765,7 @@ func (f *fakeRPC) Verify(_ context.Context, req *sdk.Request) (*sdk.Result, erro
 	f.got = req
 	return f.res, f.err
 }
-func (f *fakeRPC) Progress(ctx context.Context, _ func(sdk.Progress)) error {
+func (f *fakeRPC) Progress(ctx context.Context, _ func(pluginclient.Progress)) error {
 	<-ctx.Done()
 	return nil
 }
@@ -878,20 +879,20 @@ type progressRPC struct {
 }
 
 type progressEvent struct {
-	p    sdk.Progress
+	p    pluginclient.Progress
 	done chan struct{}
 }
 
 func (p *progressRPC) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	for _, name := range []string{req.Name, "ghost"} {
-		ev := progressEvent{p: sdk.Progress{Kind: req.Kind, Name: name, Label: name + ".bin", Done: 1, Total: 2}, done: make(chan struct{})}
+		ev := progressEvent{p: pluginclient.Progress{Kind: req.Kind, Name: name, Label: name + ".bin", Done: 1, Total: 2}, done: make(chan struct{})}
 		p.events <- ev
 		<-ev.done
 	}
 	return p.res, nil // concurrent calls: fakeRPC.Verify's bookkeeping is not safe for them
 }
 
-func (p *progressRPC) Progress(ctx context.Context, fn func(sdk.Progress)) error {
+func (p *progressRPC) Progress(ctx context.Context, fn func(pluginclient.Progress)) error {
 	defer close(p.stopped)
 	for {
 		select {
@@ -911,7 +912,7 @@ type recordingSink struct {
 	finished map[string]int
 }
 
-func (s *recordingSink) Update(p sdk.Progress) {
+func (s *recordingSink) Update(p pluginclient.Progress) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.updates[p.Kind+"."+p.Name]++

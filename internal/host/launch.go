@@ -20,7 +20,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 
+	"github.com/vmafx/vmafx-trust/internal/pluginclient"
 	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
@@ -73,8 +75,8 @@ func BuiltinProcess(name, executable string, args ...string) Source {
 }
 
 // BuiltinInProcess makes a Source for a built-in plugin served inside the
-// host process (sdk.ServeInProcess): the plugin protocol's calls and
-// messages without a connection or a process to start (see
+// host process (pluginclient.ServeInProcess): the plugin protocol's calls
+// and messages without a connection or a process to start (see
 // docs/architecture.md, "Where plugins run").
 func BuiltinInProcess(name string, newVerifier func() sdk.Verifier) Source {
 	return Source{Name: name, Builtin: true, Path: "in-process", InProcess: newVerifier}
@@ -141,7 +143,7 @@ type Plugin struct {
 	cmd    *exec.Cmd // started by go-plugin
 	client *goplugin.Client
 	stop   func() // stops an in-process plugin
-	rpc    sdk.Client
+	rpc    pluginclient.Client
 	stderr *tailBuffer
 }
 
@@ -257,15 +259,15 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 	}
 	p.client = goplugin.NewClient(&goplugin.ClientConfig{
 		SkipHostEnv:      !src.Builtin,
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSet(),
+		HandshakeConfig:  protocol.Handshake(),
+		VersionedPlugins: pluginclient.PluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		Stderr:           p.stderr,
 		// Writes to os.Stderr after Serve are relayed by go-plugin here.
 		SyncStderr:      p.stderr,
 		StartTimeout:    StartTimeout,
-		GRPCDialOptions: sdk.GRPCDialOptions(),
+		GRPCDialOptions: pluginclient.GRPCDialOptions(),
 		Logger:          hclog.NewNullLogger(),
 	})
 	fail := func(err error) (*Plugin, error) {
@@ -276,11 +278,11 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 	if err != nil {
 		return fail(err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(protocol.PluginName)
 	if err != nil {
 		return fail(err)
 	}
-	c, ok := raw.(sdk.Client)
+	c, ok := raw.(pluginclient.Client)
 	if !ok {
 		return fail(errors.New("plugin did not dispense a verifier"))
 	}
@@ -293,7 +295,7 @@ func Launch(ctx context.Context, src Source) (*Plugin, error) {
 
 // launchInProcess serves a built-in inside this process.
 func launchInProcess(ctx context.Context, src Source) (*Plugin, error) {
-	c, stop := sdk.ServeInProcess(src.InProcess())
+	c, stop := pluginclient.ServeInProcess(src.InProcess())
 	p := &Plugin{Source: src, stop: stop, rpc: c, stderr: newTailBuffer(0)}
 	if err := p.describe(ctx); err != nil {
 		stop()

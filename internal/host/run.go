@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/vmafx/vmafx-trust/internal/pluginclient"
 	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
@@ -33,7 +34,7 @@ type Options struct {
 // ProgressSink shows what plugins report of their transfers (a progress
 // bar). Its methods are called from several goroutines.
 type ProgressSink interface {
-	Update(sdk.Progress)
+	Update(pluginclient.Progress)
 	// Finish says an artifact's verification is over, whatever its reports.
 	Finish(kind, name string)
 }
@@ -159,7 +160,7 @@ func (g *progressGate) finish(kind, name string) {
 	g.sink.Finish(kind, name)
 }
 
-func (g *progressGate) update(p sdk.Progress) {
+func (g *progressGate) update(p pluginclient.Progress) {
 	g.mu.Lock()
 	ok := g.running[[2]string{p.Kind, p.Name}]
 	g.mu.Unlock()

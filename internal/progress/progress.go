@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vmafx/vmafx-trust/internal/pluginclient"
 	"github.com/vmafx/vmafx-trust/internal/termtext"
-	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // DefaultMinSize is the smallest transfer shown: smaller ones finish before
@@ -40,7 +40,7 @@ type Bar struct {
 	now     func() time.Time
 
 	mu        sync.Mutex
-	transfers map[key]*sdk.Progress
+	transfers map[key]*pluginclient.Progress
 	order     []key // first reported first
 	drawn     bool  // a line is on the terminal
 	lastDraw  time.Time
@@ -54,11 +54,11 @@ func New(w io.Writer, minSize int64) *Bar {
 	if minSize <= 0 {
 		minSize = DefaultMinSize
 	}
-	return &Bar{w: w, minSize: minSize, now: time.Now, transfers: map[key]*sdk.Progress{}}
+	return &Bar{w: w, minSize: minSize, now: time.Now, transfers: map[key]*pluginclient.Progress{}}
 }
 
 // Update records a report and redraws, at most ten times a second.
-func (b *Bar) Update(p sdk.Progress) {
+func (b *Bar) Update(p pluginclient.Progress) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	// Reports come from plugins: figures that make no sense are dropped,
@@ -103,7 +103,7 @@ func (b *Bar) Finish(kind, name string) {
 func (b *Bar) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.transfers, b.order = map[key]*sdk.Progress{}, nil
+	b.transfers, b.order = map[key]*pluginclient.Progress{}, nil
 	b.redraw(true)
 }
 
@@ -138,7 +138,7 @@ func (b *Bar) redraw(force bool) {
 // line is "downloading libvmaf.so  24% [#####               ] 123.4 MiB / 512.0 MiB"
 // for one large transfer; for several, their sums and names.
 func (b *Bar) line() string {
-	var shown []*sdk.Progress
+	var shown []*pluginclient.Progress
 	for _, k := range b.order {
 		p := b.transfers[k]
 		if p.Total >= b.minSize || (p.Total < 0 && p.Done >= b.minSize) {

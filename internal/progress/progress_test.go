@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/internal/pluginclient"
 )
 
 // clock is a settable time for the bar.
@@ -37,22 +37,22 @@ func lastLine(out string) string {
 func TestBar(t *testing.T) {
 	tests := []struct {
 		name    string
-		reports []sdk.Progress
+		reports []pluginclient.Progress
 		want    string // the line shown at the end; "" = nothing on screen
 	}{
 		{
 			name:    "one large download",
-			reports: []sdk.Progress{{Kind: "blob", Name: "lib", Label: "libvmaf.so", Done: 128 * mi, Total: 512 * mi}},
+			reports: []pluginclient.Progress{{Kind: "blob", Name: "lib", Label: "libvmaf.so", Done: 128 * mi, Total: 512 * mi}},
 			want:    "downloading libvmaf.so  25% [#####               ] 128.0 MiB / 512.0 MiB",
 		},
 		{
 			name:    "a small download is not shown",
-			reports: []sdk.Progress{{Kind: "blob", Name: "sig", Label: "x.sig", Done: 1, Total: 2 * mi}},
+			reports: []pluginclient.Progress{{Kind: "blob", Name: "sig", Label: "x.sig", Done: 1, Total: 2 * mi}},
 			want:    "",
 		},
 		{
 			name: "unknown total, shown once large",
-			reports: []sdk.Progress{
+			reports: []pluginclient.Progress{
 				{Kind: "blob", Name: "m", Label: "models.tar.gz", Done: 1 * mi, Total: -1},
 				{Kind: "blob", Name: "m", Label: "models.tar.gz", Done: 6 * mi, Total: -1},
 			},
@@ -60,7 +60,7 @@ func TestBar(t *testing.T) {
 		},
 		{
 			name: "several downloads are summed",
-			reports: []sdk.Progress{
+			reports: []pluginclient.Progress{
 				{Kind: "blob", Name: "a", Label: "a.so", Done: 10 * mi, Total: 40 * mi},
 				{Kind: "blob", Name: "b", Label: "b.so", Done: 30 * mi, Total: 40 * mi},
 			},
@@ -68,7 +68,7 @@ func TestBar(t *testing.T) {
 		},
 		{
 			name: "a completed download leaves the line",
-			reports: []sdk.Progress{
+			reports: []pluginclient.Progress{
 				{Kind: "blob", Name: "a", Label: "a.bin", Done: 10 * mi, Total: 40 * mi},
 				{Kind: "blob", Name: "a", Label: "a.bin", Done: 40 * mi, Total: 40 * mi},
 			},
@@ -95,20 +95,20 @@ func TestBar(t *testing.T) {
 
 func TestBarFinishAndRate(t *testing.T) {
 	b, out, c := newTestBar(DefaultMinSize)
-	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 5 * mi, Total: 50 * mi})
+	b.Update(pluginclient.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 5 * mi, Total: 50 * mi})
 	first := out.Len()
 	if first == 0 {
 		t.Fatal("nothing drawn")
 	}
 	// Within the redraw interval nothing is drawn again...
 	c.t = c.t.Add(redrawInterval / 2)
-	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 6 * mi, Total: 50 * mi})
+	b.Update(pluginclient.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 6 * mi, Total: 50 * mi})
 	if out.Len() != first {
 		t.Fatalf("redrawn within %v", redrawInterval)
 	}
 	// ...after it, the newest state is.
 	c.t = c.t.Add(redrawInterval)
-	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 7 * mi, Total: 50 * mi})
+	b.Update(pluginclient.Progress{Kind: "blob", Name: "a", Label: "a.bin", Done: 7 * mi, Total: 50 * mi})
 	if !strings.Contains(lastLine(out.String()), "7.0 MiB / 50.0 MiB") {
 		t.Fatalf("line %q", lastLine(out.String()))
 	}
@@ -128,7 +128,7 @@ func TestBarFinishAndRate(t *testing.T) {
 func TestBarLineFitsTerminal(t *testing.T) {
 	b, out, _ := newTestBar(DefaultMinSize)
 	long := strings.Repeat("very-long-distribution-name-", 10) + ".whl"
-	b.Update(sdk.Progress{Kind: "pypi", Name: "p", Label: long, Done: 5 * mi, Total: 50 * mi})
+	b.Update(pluginclient.Progress{Kind: "pypi", Name: "p", Label: long, Done: 5 * mi, Total: 50 * mi})
 	if got := lastLine(out.String()); len([]rune(got)) > lineWidth {
 		t.Fatalf("line of %d runes: %q", len([]rune(got)), got)
 	}
@@ -137,12 +137,12 @@ func TestBarLineFitsTerminal(t *testing.T) {
 func TestBarHostileReports(t *testing.T) {
 	b, out, c := newTestBar(DefaultMinSize)
 	// A label with control sequences is shown escaped.
-	b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: "x\x1b[2J\x1b[H.bin", Done: 5 * mi, Total: 50 * mi})
+	b.Update(pluginclient.Progress{Kind: "blob", Name: "a", Label: "x\x1b[2J\x1b[H.bin", Done: 5 * mi, Total: 50 * mi})
 	if got := lastLine(out.String()); strings.Contains(got, "\x1b") || !strings.Contains(got, `x\x1b[2J\x1b[H.bin`) {
 		t.Fatalf("line %q", got)
 	}
 	// Figures that make no sense are dropped or clamped, never a panic.
-	for _, p := range []sdk.Progress{
+	for _, p := range []pluginclient.Progress{
 		{Kind: "blob", Name: "n", Label: "negative", Done: -(1 << 30), Total: 8 * mi},
 		{Kind: "blob", Name: "t", Label: "total", Done: 5 * mi, Total: -7},
 		{Kind: "blob", Name: "o", Label: "over", Done: 1 << 61, Total: math.MaxInt64},
@@ -156,7 +156,7 @@ func TestBarHostileReports(t *testing.T) {
 		t.Fatalf("nonsense reports shown: %q", got)
 	}
 	// A label is cut short before it is stored.
-	b.Update(sdk.Progress{Kind: "blob", Name: "long", Label: strings.Repeat("\x01", 1<<20), Done: 5 * mi, Total: 50 * mi})
+	b.Update(pluginclient.Progress{Kind: "blob", Name: "long", Label: strings.Repeat("\x01", 1<<20), Done: 5 * mi, Total: 50 * mi})
 	b.mu.Lock()
 	for k := range b.transfers {
 		if len(k.label) > 4*maxLabel {
@@ -169,7 +169,7 @@ func TestBarHostileReports(t *testing.T) {
 	// Endless new labels do not grow the bar beyond maxTransfers.
 	for i := range 10 * maxTransfers {
 		c.t = c.t.Add(time.Millisecond)
-		b.Update(sdk.Progress{Kind: "blob", Name: "a", Label: strings.Repeat("l", i%50) + string(rune('a'+i%26)) + time.Duration(i).String(), Done: 1, Total: 50 * mi})
+		b.Update(pluginclient.Progress{Kind: "blob", Name: "a", Label: strings.Repeat("l", i%50) + string(rune('a'+i%26)) + time.Duration(i).String(), Done: 1, Total: 50 * mi})
 	}
 	b.mu.Lock()
 	n, m := len(b.order), len(b.transfers)

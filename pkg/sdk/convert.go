@@ -1,11 +1,15 @@
 package sdk
 
 import (
-	"maps"
 	"time"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
+
+// The plugin side's conversions: requests and trust roots from the
+// protocol's messages, info and results to them (the host side's, the other
+// way, are in internal/pluginclient).
 
 func infoToProto(i Info) *pb.DescribeResponse {
 	out := &pb.DescribeResponse{Name: i.Name, Version: i.Version, OpaqueEvidence: i.OpaqueEvidence}
@@ -25,24 +29,6 @@ func infoToProto(i Info) *pb.DescribeResponse {
 	return out
 }
 
-func infoFromProto(p *pb.DescribeResponse) Info {
-	out := Info{Name: p.GetName(), Version: p.GetVersion(), OpaqueEvidence: p.GetOpaqueEvidence()}
-	for _, v := range p.GetProtocolVersions() {
-		out.ProtocolVersions = append(out.ProtocolVersions, int(v))
-	}
-	for _, k := range p.GetKinds() {
-		ks := KindSchema{Kind: k.GetKind(), Description: k.GetDescription(), Attributes: attrsFromProto(k.GetAttributes())}
-		for _, b := range k.GetBlocks() {
-			ks.Blocks = append(ks.Blocks, NestedBlock{
-				TypeName: b.GetTypeName(), Nesting: Nesting(b.GetNesting()), Required: b.GetRequired(),
-				Description: b.GetDescription(), Attributes: attrsFromProto(b.GetAttributes()), IdentityForm: b.GetIdentityForm(),
-			})
-		}
-		out.Kinds = append(out.Kinds, ks)
-	}
-	return out
-}
-
 func attrsToProto(as []Attribute) []*pb.Attribute {
 	out := make([]*pb.Attribute, 0, len(as))
 	for _, a := range as {
@@ -51,51 +37,10 @@ func attrsToProto(as []Attribute) []*pb.Attribute {
 	return out
 }
 
-func attrsFromProto(as []*pb.Attribute) []Attribute {
-	out := make([]Attribute, 0, len(as))
-	for _, a := range as {
-		out = append(out, Attribute{Name: a.GetName(), Type: a.GetType(), Required: a.GetRequired(), Description: a.GetDescription(), Example: a.GetExample()})
-	}
-	return out
-}
-
-func trustRootsToProto(rs []TrustRoot) []*pb.TrustRoot {
-	out := make([]*pb.TrustRoot, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, &pb.TrustRoot{Name: r.Name, TrustedRootJson: cloneBytes(r.TrustedRootJSON), PublicKeys: cloneBytesList(r.PublicKeysPEM)})
-	}
-	return out
-}
-
 func trustRootsFromProto(rs []*pb.TrustRoot) map[string]*TrustRoot {
 	out := make(map[string]*TrustRoot, len(rs))
 	for _, r := range rs {
 		out[r.GetName()] = &TrustRoot{Name: r.GetName(), TrustedRootJSON: r.GetTrustedRootJson(), PublicKeysPEM: r.GetPublicKeys()}
-	}
-	return out
-}
-
-func requestToProto(r *Request) *pb.VerifyRequest {
-	out := &pb.VerifyRequest{
-		Kind: r.Kind, Name: r.Name, AttributesJson: cloneBytes(r.Attributes), Require: uint32(max(r.Require, 0)),
-		Options: &pb.VerifyOptions{Offline: r.Offline, UseKey: r.UseKey}, PolicyDir: r.PolicyDir,
-	}
-	if r.TrustRoot != nil {
-		out.TrustRoot = r.TrustRoot.Name
-	}
-	rq := r.Requirements
-	out.Requirements = &pb.Requirements{
-		TlogThreshold: int32Ptr(rq.TlogThreshold), SctThreshold: int32Ptr(rq.SCTThreshold), TimestampThreshold: int32Ptr(rq.TimestampThreshold),
-		InsecureIgnoreTlog: rq.IgnoreTlog, RequireInclusionProof: rq.RequireInclusionProof, TimeSource: rq.TimeSource,
-	}
-	if !r.Deadline.IsZero() {
-		out.Options.DeadlineUnixNano = r.Deadline.UnixNano()
-	}
-	for _, id := range r.Identities {
-		out.Identities = append(out.Identities, &pb.Identity{
-			Name: id.Name, Issuer: id.Issuer, IssuerRegexp: id.IssuerRegexp, Subject: id.Subject,
-			SubjectRegexp: id.SubjectRegexp, Extensions: cloneMap(id.Extensions), ExtensionRegexps: cloneMap(id.ExtensionRegexps),
-		})
 	}
 	return out
 }
@@ -134,35 +79,14 @@ func checksToProto(cs []Check) []*pb.Check {
 	return out
 }
 
-func checksFromProto(cs []*pb.Check) []Check {
-	out := make([]Check, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, Check{Name: c.GetName(), OK: c.GetOk(), Detail: c.GetDetail()})
-	}
-	return out
-}
-
 func evidenceToProto(es []Evidence) []*pb.Evidence {
 	out := make([]*pb.Evidence, 0, len(es))
 	for _, e := range es {
 		out = append(out, &pb.Evidence{
-			Type: pb.Evidence_Type(e.Type), MediaType: e.MediaType, Bundle: cloneBytes(e.Bundle), Signature: cloneBytes(e.Signature),
-			CertificatePem: cloneBytes(e.CertificatePEM), ChainPem: cloneBytes(e.ChainPEM), TlogEntryJson: cloneBytes(e.TlogEntryJSON),
-			Rfc3161Timestamps: cloneBytesList(e.RFC3161), Source: e.Source,
+			Type: pb.Evidence_Type(e.Type), MediaType: e.MediaType, Bundle: protocol.CloneBytes(e.Bundle), Signature: protocol.CloneBytes(e.Signature),
+			CertificatePem: protocol.CloneBytes(e.CertificatePEM), ChainPem: protocol.CloneBytes(e.ChainPEM), TlogEntryJson: protocol.CloneBytes(e.TlogEntryJSON),
+			Rfc3161Timestamps: protocol.CloneBytesList(e.RFC3161), Source: e.Source,
 			SubjectDigest: &pb.Digest{Algorithm: e.SubjectDigest.Algorithm, Hex: e.SubjectDigest.Hex},
-		})
-	}
-	return out
-}
-
-func evidenceFromProto(es []*pb.Evidence) []Evidence {
-	out := make([]Evidence, 0, len(es))
-	for _, e := range es {
-		out = append(out, Evidence{
-			Type: EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: e.GetBundle(), Signature: e.GetSignature(),
-			CertificatePEM: e.GetCertificatePem(), ChainPEM: e.GetChainPem(), TlogEntryJSON: e.GetTlogEntryJson(),
-			RFC3161: e.GetRfc3161Timestamps(), Source: e.GetSource(),
-			SubjectDigest: Digest{Algorithm: e.GetSubjectDigest().GetAlgorithm(), Hex: e.GetSubjectDigest().GetHex()},
 		})
 	}
 	return out
@@ -172,14 +96,6 @@ func diagnosticsToProto(ds []Diagnostic) []*pb.Diagnostic {
 	out := make([]*pb.Diagnostic, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, &pb.Diagnostic{Severity: pb.Diagnostic_Severity(d.Severity), Summary: d.Summary, Detail: d.Detail})
-	}
-	return out
-}
-
-func diagnosticsFromProto(ds []*pb.Diagnostic) []Diagnostic {
-	out := make([]Diagnostic, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, Diagnostic{Severity: Severity(d.GetSeverity()), Summary: d.GetSummary(), Detail: d.GetDetail()})
 	}
 	return out
 }
@@ -198,65 +114,10 @@ func resultToProto(r *Result) *pb.VerifyResponse {
 	return out
 }
 
-func resultFromProto(p *pb.VerifyResponse) *Result {
-	out := &Result{
-		Status: Status(p.GetStatus()), Checks: checksFromProto(p.GetChecks()), Evidence: evidenceFromProto(p.GetEvidence()),
-		Reason: p.GetReason(), Diagnostics: diagnosticsFromProto(p.GetDiagnostics()),
-	}
-	for _, s := range p.GetSubResults() {
-		out.SubResults = append(out.SubResults, SubResult{
-			Name: s.GetName(), Status: Status(s.GetStatus()), Checks: checksFromProto(s.GetChecks()),
-			Evidence: evidenceFromProto(s.GetEvidence()), Reason: s.GetReason(),
-		})
-	}
-	return out
-}
-
-func int32Ptr(p *int) *int32 {
-	if p == nil {
-		return nil
-	}
-	v := int32(*p)
-	return &v
-}
-
 func intPtr(p *int32) *int {
 	if p == nil {
 		return nil
 	}
 	v := int(*p)
 	return &v
-}
-
-// The toProto conversions copy what the sender holds by reference (bytes,
-// lists of bytes, maps), on the sender's goroutine: a message owns its
-// memory from the moment it is built, whatever the sender does next. For a
-// plugin served in process (ServeInProcess) the message itself is what the
-// other side reads, so nothing is shared between host and plugin. The
-// copies are what decoding from the wire gives: an empty bytes field or map
-// is nil, an element of a list of bytes is never nil.
-
-func cloneBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return append([]byte(nil), b...)
-}
-
-func cloneBytesList(l [][]byte) [][]byte {
-	if len(l) == 0 {
-		return nil
-	}
-	out := make([][]byte, len(l))
-	for i, b := range l {
-		out[i] = append([]byte{}, b...)
-	}
-	return out
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return maps.Clone(m)
 }

@@ -2,33 +2,17 @@ package sdk
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
-
-// Handshake is the go-plugin handshake shared by host and plugins. The
-// cookie only guards against running a plugin binary by hand; it is not a
-// security feature.
-var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
-	MagicCookieKey:   "VMAFX_TRUST_PLUGIN",
-	MagicCookieValue: "6f1d2c0a-verifier-plugin",
-}
-
-// PluginName is the name under which the verifier service is dispensed.
-const PluginName = "verifier"
-
-// MaxMessageSize bounds a gRPC message either way. Evidence (bundles) is
-// small; files and images never cross the wire.
-const MaxMessageSize = 64 << 20
 
 // Verifier is what a plugin implements.
 type Verifier interface {
@@ -39,140 +23,61 @@ type Verifier interface {
 	Verify(ctx context.Context, req *Request) (*Result, error)
 }
 
-// Client is the host's view of a running plugin.
-type Client interface {
-	Describe(ctx context.Context) (Info, error)
-	Configure(ctx context.Context, roots []TrustRoot) ([]Diagnostic, error)
-	Verify(ctx context.Context, req *Request) (*Result, error)
-	// Progress passes the plugin's progress reports to fn until ctx is done.
-	Progress(ctx context.Context, fn func(Progress)) error
-}
+// ServeOption changes how Serve runs a plugin.
+type ServeOption func(*protocol.ServeConfig)
 
-// grpcPlugin adapts Verifier to go-plugin's GRPCPlugin.
-type grpcPlugin struct {
-	goplugin.NetRPCUnsupportedPlugin
-	impl     Verifier
-	progress *progressHub // nil: a new one
-}
-
-func (p *grpcPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
-	hub := p.progress
-	if hub == nil {
-		hub = &progressHub{}
-	}
-	pb.RegisterVerifierServer(s, &server{impl: p.impl, roots: map[string]*TrustRoot{}, progress: hub})
-	return nil
-}
-
-func (p *grpcPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return &remote{c: pb.NewVerifierClient(c)}, nil
-}
-
-// PluginSet is the go-plugin plugin set for a given protocol version; the
-// host uses it to dispense clients.
-func PluginSet() map[int]goplugin.PluginSet {
-	return map[int]goplugin.PluginSet{ProtocolVersion: {PluginName: &grpcPlugin{}}}
-}
-
-// GRPCDialOptions raise the message limits on the host side.
-func GRPCDialOptions() []grpc.DialOption {
-	return []grpc.DialOption{grpc.WithDefaultCallOptions(
-		grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize))}
-}
-
-type server struct {
-	pb.UnimplementedVerifierServer
-	impl     Verifier
-	mu       sync.RWMutex
-	roots    map[string]*TrustRoot
-	progress *progressHub
-}
-
-func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
-	info := s.impl.Info()
-	info.ProtocolVersions = []int{ProtocolVersion}
-	return infoToProto(info), nil
-}
-
-func (s *server) Configure(_ context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
-	roots := trustRootsFromProto(req.GetTrustRoots())
-	s.mu.Lock()
-	s.roots = roots
-	s.mu.Unlock()
-	return &pb.ConfigureResponse{}, nil
-}
-
-func (s *server) Verify(ctx context.Context, req *pb.VerifyRequest) (resp *pb.VerifyResponse, err error) {
-	s.mu.RLock()
-	r := requestFromProto(req, s.roots)
-	s.mu.RUnlock()
-	r.progress = s.progress
-	if req.GetTrustRoot() != "" && r.TrustRoot == nil {
-		return resultToProto((&Result{}).Errorf("trust root", "trust root %q was not configured", req.GetTrustRoot())), nil
-	}
-	if !r.Deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, r.Deadline)
-		defer cancel()
-	}
-	defer func() {
-		// A panic in one verification must not kill the plugin for every
-		// other artifact: report it as this artifact's error.
-		if p := recover(); p != nil {
-			resp = resultToProto((&Result{}).Errorf("plugin", "plugin panicked: %v", p))
-			err = nil
-		}
-	}()
-	res, err := s.impl.Verify(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if res == nil {
-		return nil, fmt.Errorf("plugin returned no result")
-	}
-	return resultToProto(res), nil
-}
-
-type remote struct{ c pb.VerifierClient }
-
-func (r *remote) Describe(ctx context.Context) (Info, error) {
-	resp, err := r.c.Describe(ctx, &pb.DescribeRequest{})
-	if err != nil {
-		return Info{}, err
-	}
-	return infoFromProto(resp), nil
-}
-
-func (r *remote) Configure(ctx context.Context, roots []TrustRoot) ([]Diagnostic, error) {
-	resp, err := r.c.Configure(ctx, &pb.ConfigureRequest{TrustRoots: trustRootsToProto(roots)})
-	if err != nil {
-		return nil, err
-	}
-	return diagnosticsFromProto(resp.GetDiagnostics()), nil
-}
-
-func (r *remote) Verify(ctx context.Context, req *Request) (*Result, error) {
-	resp, err := r.c.Verify(ctx, requestToProto(req))
-	if err != nil {
-		return nil, err
-	}
-	return resultFromProto(resp), nil
+// WithLogger makes l the logger of the plugin machinery (go-plugin) in the
+// plugin process, in place of JSON lines on stderr at level Warn: a more
+// verbose level shows the handshake and the connection, e.g. while
+// debugging a plugin that does not start. The host keeps what a plugin
+// writes to stderr and shows its end when the plugin fails.
+func WithLogger(l hclog.Logger) ServeOption {
+	return func(c *protocol.ServeConfig) { c.Logger = l }
 }
 
 // Serve runs v as a plugin process: it performs the go-plugin handshake on
 // stdout and serves until the host goes away. It never returns normally.
 // Plugins must not write to stdout; log to stderr (hclog) instead.
-func Serve(v Verifier) {
+func Serve(v Verifier, opts ...ServeOption) {
+	var cfg protocol.ServeConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := newServer(v, cfg.Progress)
+	if cfg.InProcess != nil {
+		cfg.InProcess(s)
+		return
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: os.Stderr, Level: hclog.Warn, JSONFormat: true})
+	}
 	go exitWithParent()
 	goplugin.Serve(&goplugin.ServeConfig{
-		HandshakeConfig: Handshake,
+		HandshakeConfig: protocol.Handshake(),
 		VersionedPlugins: map[int]goplugin.PluginSet{
-			ProtocolVersion: {PluginName: &grpcPlugin{impl: v}},
+			ProtocolVersion: {protocol.PluginName: &grpcPlugin{server: s}},
 		},
 		GRPCServer: newGRPCServer,
-		Logger:     hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
+		Logger:     logger,
 	})
 	os.Exit(0)
+}
+
+// grpcPlugin is the plugin side of go-plugin's GRPCPlugin: it serves the
+// verifier; the host side dispenses clients (internal/pluginclient).
+type grpcPlugin struct {
+	goplugin.NetRPCUnsupportedPlugin
+	server pb.VerifierServer
+}
+
+func (p *grpcPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
+	pb.RegisterVerifierServer(s, p.server)
+	return nil
+}
+
+func (p *grpcPlugin) GRPCClient(context.Context, *goplugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, errors.New("a plugin serves the verifier; it dispenses no client")
 }
 
 // exitWithParent ends the plugin when the host dies without killing it

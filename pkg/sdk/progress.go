@@ -1,69 +1,5 @@
 package sdk
 
-import (
-	"context"
-	"sync"
-	"time"
-
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
-)
-
-// Progress is the state of one transfer of one artifact's verification: a
-// plugin reports it through Request.Progress, the host receives it through
-// Client.Progress and shows large transfers on a terminal.
-type Progress struct {
-	Kind, Name string // the artifact
-	Label      string // what moves, e.g. a file name
-	Done       int64  // bytes so far (0 again when a transfer restarts)
-	Total      int64  // expected bytes, -1 when unknown
-}
-
-// progressInterval is the least time between two reports of one transfer,
-// so a fast download costs the plugin and the host a few messages a second.
-const progressInterval = 100 * time.Millisecond
-
-// progressBuffer is how many reports wait for a slow host before newer ones
-// are dropped: progress is advisory, a verification never waits for it.
-const progressBuffer = 64
-
-// progressHub fans a plugin's reports out to the host's Progress streams.
-type progressHub struct {
-	mu   sync.Mutex
-	subs map[chan Progress]struct{}
-}
-
-func (h *progressHub) subscribe() (<-chan Progress, func()) {
-	ch := make(chan Progress, progressBuffer)
-	h.mu.Lock()
-	if h.subs == nil {
-		h.subs = map[chan Progress]struct{}{}
-	}
-	h.subs[ch] = struct{}{}
-	h.mu.Unlock()
-	return ch, func() {
-		h.mu.Lock()
-		delete(h.subs, ch)
-		h.mu.Unlock()
-	}
-}
-
-func (h *progressHub) subscribers() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
-
-func (h *progressHub) publish(p Progress) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs {
-		select {
-		case ch <- p:
-		default: // the host is behind: drop, never block a verification
-		}
-	}
-}
-
 // Progress returns the function a plugin calls while it transfers something
 // large for this artifact, with the bytes done so far and the expected total
 // (-1 when unknown); label says what moves ("libvmaf.so"). The host shows
@@ -72,61 +8,8 @@ func (h *progressHub) publish(p Progress) {
 // at most ten reports a second (and always the one that completes the
 // transfer), and does nothing when no host listens.
 func (r *Request) Progress(label string) func(done, total int64) {
-	hub := r.progress
-	if hub == nil {
+	if r.progress == nil {
 		return func(int64, int64) {}
 	}
-	var (
-		mu   sync.Mutex
-		last time.Time
-	)
-	return func(done, total int64) {
-		complete := total >= 0 && done >= total
-		mu.Lock()
-		now := time.Now()
-		if !complete && now.Sub(last) < progressInterval {
-			mu.Unlock()
-			return
-		}
-		last = now
-		mu.Unlock()
-		hub.publish(Progress{Kind: r.Kind, Name: r.Name, Label: label, Done: done, Total: total})
-	}
-}
-
-// Progress serves the host's stream of reports until the host cancels it.
-func (s *server) Progress(_ *pb.ProgressRequest, stream pb.Verifier_ProgressServer) error {
-	ch, unsubscribe := s.progress.subscribe()
-	defer unsubscribe()
-	for {
-		select {
-		case <-stream.Context().Done():
-			return nil
-		case p := <-ch:
-			ev := &pb.ProgressEvent{Kind: p.Kind, Name: p.Name, Label: p.Label, Done: p.Done, Total: p.Total}
-			if err := stream.Send(ev); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// Progress receives the plugin's reports and passes each to fn until ctx is
-// done (nil) or the stream fails. A plugin that has no Progress (an older
-// SDK, another implementation) answers with gRPC code Unimplemented.
-func (r *remote) Progress(ctx context.Context, fn func(Progress)) error {
-	stream, err := r.c.Progress(ctx, &pb.ProgressRequest{})
-	if err != nil {
-		return err
-	}
-	for {
-		ev, err := stream.Recv()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		fn(Progress{Kind: ev.GetKind(), Name: ev.GetName(), Label: ev.GetLabel(), Done: ev.GetDone(), Total: ev.GetTotal()})
-	}
+	return r.progress.Reporter(r.Kind, r.Name, label)
 }

@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
 // ProtocolVersion is the plugin protocol major version this SDK speaks.
-const ProtocolVersion = 1
+const ProtocolVersion = protocol.Version
 
 // Info describes a plugin: its name, version and the artifact kinds it serves.
 type Info struct {
@@ -141,7 +144,7 @@ type Request struct {
 	Deadline     time.Time
 	PolicyDir    string
 
-	progress *progressHub // where Progress reports go; nil outside a plugin
+	progress *progresshub.Hub // where Progress reports go; nil outside a plugin
 }
 
 // Decode unmarshals the block's attributes into v (a pointer to a struct with

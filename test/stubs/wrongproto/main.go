@@ -1,7 +1,7 @@
 // Command wrongproto is a test plugin that speaks plugin protocol version 99,
 // which no host supports: it bypasses sdk.Serve and calls go-plugin directly
-// with the SDK's handshake cookie but ProtocolVersion 99. The host (protocol
-// 1 only) must reject it with a version error.
+// with the protocol's handshake cookie but ProtocolVersion 99. The host
+// (protocol 1 only) must reject it with a version error.
 package main
 
 import (
@@ -13,7 +13,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	"github.com/vmafx/vmafx-trust/pkg/sdk"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
 const wrongVersion = 99
@@ -32,12 +32,12 @@ func (emptyPlugin) GRPCClient(context.Context, *goplugin.GRPCBroker, *grpc.Clien
 
 func main() {
 	go exitWithParent()
-	hs := sdk.Handshake // a copy: only the version differs
+	hs := protocol.Handshake() // only the version differs
 	hs.ProtocolVersion = wrongVersion
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: hs,
 		VersionedPlugins: map[int]goplugin.PluginSet{
-			wrongVersion: {sdk.PluginName: &emptyPlugin{}},
+			wrongVersion: {protocol.PluginName: &emptyPlugin{}},
 		},
 		// Without a gRPC server go-plugin would fall back to net/rpc.
 		GRPCServer: goplugin.DefaultGRPCServer,

@@ -1,4 +1,4 @@
-package sdk
+package pluginclient
 
 import (
 	"fmt"
@@ -6,12 +6,14 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 )
 
 // checkWire refuses what gRPC refuses to send, so that a built-in served in
 // process (ServeInProcess) fails where it would fail over gRPC: a string
 // field that is not valid UTF-8 (proto3 strings must be), or a message
-// whose encoding is larger than MaxMessageSize.
+// whose encoding is larger than protocol.MaxMessageSize.
 //
 // It walks the generated message's exported fields with Go's reflection:
 // protobuf's own (proto.Marshal, proto.Size) builds the protocol's
@@ -25,11 +27,11 @@ func checkWire(m proto.Message) error {
 	if err := w.walk(reflect.ValueOf(m), reflect.TypeOf(m).String()); err != nil {
 		return err
 	}
-	if w.content+maxValueOverhead*w.values <= MaxMessageSize {
+	if w.content+maxValueOverhead*w.values <= protocol.MaxMessageSize {
 		return nil
 	}
-	if n := proto.Size(m); n > MaxMessageSize {
-		return fmt.Errorf("message of %d bytes is larger than the %d allowed", n, MaxMessageSize)
+	if n := proto.Size(m); n > protocol.MaxMessageSize {
+		return fmt.Errorf("message of %d bytes is larger than the %d allowed", n, protocol.MaxMessageSize)
 	}
 	return nil
 }

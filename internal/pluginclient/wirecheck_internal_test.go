@@ -1,4 +1,4 @@
-package sdk
+package pluginclient
 
 import (
 	"reflect"
@@ -9,7 +9,9 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	pb "github.com/vmafx/vmafx-trust/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
 // filler populates every field of a message (lists with two elements, maps
@@ -152,10 +154,10 @@ func protoregistryType(t *testing.T, md protoreflect.MessageDescriptor) protoref
 // its encoding is larger than MaxMessageSize, at the boundary, and also when
 // its strings and bytes alone would fit but tags and lengths do not.
 func TestCheckWireSizeLikeProtoSize(t *testing.T) {
-	buf := make([]byte, MaxMessageSize+16)
-	for _, l := range []int{1 << 20, MaxMessageSize - 64, MaxMessageSize - 16, MaxMessageSize - 12, MaxMessageSize - 8, MaxMessageSize - 4, MaxMessageSize, MaxMessageSize + 1} {
-		m := &pb.VerifyResponse{Status: pb.Status(StatusPass), Evidence: []*pb.Evidence{{Bundle: buf[:l], Source: "dist/x.sigstore.json"}}}
-		fits := proto.Size(m) <= MaxMessageSize
+	buf := make([]byte, protocol.MaxMessageSize+16)
+	for _, l := range []int{1 << 20, protocol.MaxMessageSize - 64, protocol.MaxMessageSize - 16, protocol.MaxMessageSize - 12, protocol.MaxMessageSize - 8, protocol.MaxMessageSize - 4, protocol.MaxMessageSize, protocol.MaxMessageSize + 1} {
+		m := &pb.VerifyResponse{Status: pb.Status(sdk.StatusPass), Evidence: []*pb.Evidence{{Bundle: buf[:l], Source: "dist/x.sigstore.json"}}}
+		fits := proto.Size(m) <= protocol.MaxMessageSize
 		if err := checkWire(m); (err == nil) != fits {
 			t.Errorf("bundle of %d bytes (encoded %d): checkWire %v, want fits=%v", l, proto.Size(m), err, fits)
 		}
@@ -163,14 +165,14 @@ func TestCheckWireSizeLikeProtoSize(t *testing.T) {
 
 	// Many checks whose names fit but whose encoding does not.
 	name := strings.Repeat("n", 1000)
-	count := MaxMessageSize / len(name)
+	count := protocol.MaxMessageSize / len(name)
 	checks := make([]*pb.Check, count)
 	for i := range checks {
 		checks[i] = &pb.Check{Name: name}
 	}
 	m := &pb.VerifyResponse{Checks: checks}
-	if proto.Size(m) <= MaxMessageSize {
-		t.Fatalf("test message encodes to %d bytes, want more than %d", proto.Size(m), MaxMessageSize)
+	if proto.Size(m) <= protocol.MaxMessageSize {
+		t.Fatalf("test message encodes to %d bytes, want more than %d", proto.Size(m), protocol.MaxMessageSize)
 	}
 	if err := checkWire(m); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("%d checks of %d-byte names (encoded %d): checkWire %v, want refused", count, len(name), proto.Size(m), err)
@@ -179,8 +181,8 @@ func TestCheckWireSizeLikeProtoSize(t *testing.T) {
 	// is measured.
 	m.Checks = checks[:count*95/100]
 	var w wireWalk
-	if err := w.walk(reflect.ValueOf(m), ""); err != nil || w.content+maxValueOverhead*w.values <= MaxMessageSize || proto.Size(m) > MaxMessageSize {
-		t.Fatalf("test message: bound %d, encoded %d (%v): want the bound over %d and the encoding within", w.content+maxValueOverhead*w.values, proto.Size(m), err, MaxMessageSize)
+	if err := w.walk(reflect.ValueOf(m), ""); err != nil || w.content+maxValueOverhead*w.values <= protocol.MaxMessageSize || proto.Size(m) > protocol.MaxMessageSize {
+		t.Fatalf("test message: bound %d, encoded %d (%v): want the bound over %d and the encoding within", w.content+maxValueOverhead*w.values, proto.Size(m), err, protocol.MaxMessageSize)
 	}
 	if err := checkWire(m); err != nil {
 		t.Errorf("%d checks (encoded %d): %v", len(m.Checks), proto.Size(m), err)

@@ -1,39 +1,46 @@
-package sdk
+package pluginclient
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	pb "github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1"
+	"github.com/vmafx/vmafx-trust/internal/progresshub"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
+	"github.com/vmafx/vmafx-trust/pkg/sdk"
 )
 
-// serveInProcess is ServeInProcess with the plugin stopped at the end of t.
-func serveInProcess(t *testing.T, v Verifier) Client {
+// connectInProcess serves v in process and stops the plugin at the end of t.
+func connectInProcess(t *testing.T, v sdk.Verifier) Client {
 	t.Helper()
-	c, stop := ServeInProcess(v)
+	return connectInProcessWithHub(t, v, nil)
+}
+
+// connectInProcessWithHub is connectInProcess with the server's progress
+// hub given.
+func connectInProcessWithHub(t *testing.T, v sdk.Verifier, hub *progresshub.Hub) Client {
+	t.Helper()
+	c, stop := serveInProcess(v, hub)
 	t.Cleanup(stop)
 	return c
 }
 
 // transports are the two ways a host reaches a plugin.
 var transports = []struct {
-	name    string
-	connect func(*testing.T, Verifier) Client
+	name           string
+	connect        func(*testing.T, sdk.Verifier) Client
+	connectWithHub func(*testing.T, sdk.Verifier, *progresshub.Hub) Client
 }{
-	{name: "grpc", connect: connect},
-	{name: "in-process", connect: serveInProcess},
+	{name: "grpc", connect: connect, connectWithHub: connectWithHub},
+	{name: "in-process", connect: connectInProcess, connectWithHub: connectInProcessWithHub},
 }
 
 // TestInProcessSeesWhatGRPCSees: a plugin served in process receives the same
@@ -47,54 +54,57 @@ func TestInProcessSeesWhatGRPCSees(t *testing.T) {
 		}
 	})
 	t.Run("empties", func(t *testing.T) {
-		req := &Request{
+		req := &sdk.Request{
 			Kind: "blob", Name: "x", Attributes: json.RawMessage{}, Require: -1,
-			Identities: []Identity{{Name: "a", Extensions: map[string]string{}, ExtensionRegexps: map[string]string{}}, {}},
+			Identities: []sdk.Identity{{Name: "a", Extensions: map[string]string{}, ExtensionRegexps: map[string]string{}}, {}},
 		}
-		seesWhatGRPCSees(t, req, func() *Result {
-			return &Result{
-				Status: StatusPass, Checks: []Check{}, Diagnostics: []Diagnostic{},
-				Evidence: []Evidence{
-					{Type: EvidenceBundle, Bundle: []byte{}, RFC3161: [][]byte{}},
-					{Type: EvidenceDetached, Signature: []byte{1}, RFC3161: [][]byte{{}, nil, {1}}},
+		seesWhatGRPCSees(t, req, func() *sdk.Result {
+			return &sdk.Result{
+				Status: sdk.StatusPass, Checks: []sdk.Check{}, Diagnostics: []sdk.Diagnostic{},
+				Evidence: []sdk.Evidence{
+					{Type: sdk.EvidenceBundle, Bundle: []byte{}, RFC3161: [][]byte{}},
+					{Type: sdk.EvidenceDetached, Signature: []byte{1}, RFC3161: [][]byte{{}, nil, {1}}},
 				},
-				SubResults: []SubResult{{Name: "p", Evidence: []Evidence{}}},
+				SubResults: []sdk.SubResult{{Name: "p", Evidence: []sdk.Evidence{}}},
 			}
 		})
 	})
 }
 
-func fullRequest() *Request {
-	return &Request{
+func fullRequest() *sdk.Request {
+	return &sdk.Request{
 		Kind: "blob", Name: "libvmaf",
 		Attributes: json.RawMessage(`{"path":"dist/libvmaf.so","tags":["a"]}`),
-		Identities: []Identity{{
+		Identities: []sdk.Identity{{
 			Name: "release", Issuer: "https://token.actions.githubusercontent.com", Subject: "https://github.com/vmafx/vmafx/.github/workflows/release.yml@refs/tags/v1",
 			Extensions: map[string]string{"source_repository_uri": "https://github.com/vmafx/vmafx"},
 		}},
-		TrustRoot: &TrustRoot{Name: "keys"}, Require: 1, UseKey: true, Offline: true,
+		TrustRoot: &sdk.TrustRoot{Name: "keys"}, Require: 1, UseKey: true, Offline: true,
 		Deadline: time.Now().Add(time.Hour).Round(0), PolicyDir: "/etc/vmafx",
-		Requirements: Requirements{TlogThreshold: intp(1), IgnoreTlog: true, TimeSource: "timestamp"},
+		Requirements: sdk.Requirements{TlogThreshold: intp(1), IgnoreTlog: true, TimeSource: "timestamp"},
 	}
 }
 
 // seesWhatGRPCSees compares what the plugin and the host see over the two
 // transports and returns the host's result in process.
-func seesWhatGRPCSees(t *testing.T, req *Request, result func() *Result) *Result {
+func seesWhatGRPCSees(t *testing.T, req *sdk.Request, result func() *sdk.Result) *sdk.Result {
 	t.Helper()
-	roots := []TrustRoot{
+	roots := []sdk.TrustRoot{
 		{Name: "public-good", TrustedRootJSON: []byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`)},
 		{Name: "keys", PublicKeysPEM: [][]byte{[]byte("-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n")}},
 	}
 	type seen struct {
-		info Info
-		req  Request
-		res  *Result
+		info sdk.Info
+		req  sdk.Request
+		res  *sdk.Result
 	}
 	var got []seen
+	// One hub for both servers: the requests the plugin sees then point to
+	// the same one.
+	hub := &progresshub.Hub{}
 	for _, tr := range transports {
-		fv := &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) { return result(), nil }}
-		c := tr.connect(t, fv)
+		fv := &fakeVerifier{info: testInfo(), verify: func(context.Context, *sdk.Request) (*sdk.Result, error) { return result(), nil }}
+		c := tr.connectWithHub(t, fv, hub)
 		info, err := c.Describe(context.Background())
 		if err != nil {
 			t.Fatalf("%s: Describe: %v", tr.name, err)
@@ -110,12 +120,10 @@ func seesWhatGRPCSees(t *testing.T, req *Request, result func() *Result) *Result
 		if calls != 1 || r == nil {
 			t.Fatalf("%s: plugin called %d times", tr.name, calls)
 		}
-		if r.progress == nil {
+		if !reportsTo(hub, r) {
 			t.Errorf("%s: the plugin's request has no progress hub", tr.name)
 		}
-		pr := *r
-		pr.progress = nil // a hub per server
-		got = append(got, seen{info: info, req: pr, res: res})
+		got = append(got, seen{info: info, req: *r, res: res})
 	}
 	if !reflect.DeepEqual(got[0].info, got[1].info) {
 		t.Errorf("Info differs:\n grpc %+v\n in-process %+v", got[0].info, got[1].info)
@@ -132,60 +140,46 @@ func seesWhatGRPCSees(t *testing.T, req *Request, result func() *Result) *Result
 	return got[1].res
 }
 
+// reportsTo says whether the progress of req, a request the plugin got,
+// reaches hub.
+func reportsTo(hub *progresshub.Hub, req *sdk.Request) bool {
+	ch, unsubscribe := hub.Subscribe()
+	defer unsubscribe()
+	req.Progress("probe")(1, 1)
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // panickyVerifier panics in Info or Verify.
 type panickyVerifier struct{ inInfo bool }
 
-func (p panickyVerifier) Info() Info {
+func (p panickyVerifier) Info() sdk.Info {
 	if p.inInfo {
 		panic("info exploded")
 	}
 	return testInfo()
 }
 
-func (p panickyVerifier) Verify(context.Context, *Request) (*Result, error) {
+func (p panickyVerifier) Verify(context.Context, *sdk.Request) (*sdk.Result, error) {
 	panic("verify exploded")
 }
 
 // TestInProcessPanics: a panic in a call is that call's error (Describe) or
 // the artifact's error (Verify); the host process lives on.
 func TestInProcessPanics(t *testing.T) {
-	c := serveInProcess(t, panickyVerifier{inInfo: true})
+	c := connectInProcess(t, panickyVerifier{inInfo: true})
 	if _, err := c.Describe(context.Background()); err == nil || !strings.Contains(err.Error(), "info exploded") ||
 		!strings.Contains(err.Error(), "Describe") {
 		t.Errorf("Describe error = %v, want the panic and the call", err)
 	}
-	c = serveInProcess(t, panickyVerifier{})
-	res, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "a"})
-	if err != nil || res.Status != StatusError || !strings.Contains(res.Reason, "verify exploded") {
+	c = connectInProcess(t, panickyVerifier{})
+	res, err := c.Verify(context.Background(), &sdk.Request{Kind: "blob", Name: "a"})
+	if err != nil || res.Status != sdk.StatusError || !strings.Contains(res.Reason, "verify exploded") {
 		t.Errorf("Verify = %+v, %v, want an error result naming the panic", res, err)
-	}
-}
-
-// TestPluginProcessServerRecoversPanics: the gRPC server a plugin process
-// serves with (Serve) turns a panic in any call into that call's error.
-func TestPluginProcessServerRecoversPanics(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newGRPCServer(nil)
-	pb.RegisterVerifierServer(s, &server{impl: panickyVerifier{inInfo: true}, roots: map[string]*TrustRoot{}, progress: &progressHub{}})
-	go func() { _ = s.Serve(l) }()
-	t.Cleanup(s.Stop)
-	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	c := &remote{c: pb.NewVerifierClient(conn)}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Describe(ctx); err == nil || !strings.Contains(err.Error(), "info exploded") {
-		t.Fatalf("Describe error = %v, want the panic", err)
-	}
-	// The server still answers.
-	if _, err := c.Configure(ctx, nil); err != nil {
-		t.Fatalf("Configure after a panic: %v", err)
 	}
 }
 
@@ -193,12 +187,12 @@ func TestPluginProcessServerRecoversPanics(t *testing.T) {
 // when the host cancels and an error once the plugin is stopped.
 func TestInProcessProgress(t *testing.T) {
 	const total = 8 << 20
-	c, stop := ServeInProcess(&fakeVerifier{info: testInfo(), verify: func(_ context.Context, req *Request) (*Result, error) {
+	hub := &progresshub.Hub{}
+	c, stop := serveInProcess(&fakeVerifier{info: testInfo(), verify: func(_ context.Context, req *sdk.Request) (*sdk.Result, error) {
 		req.Progress("models.tar.gz")(total, total)
-		return (&Result{Status: StatusPass}).Pass("ok", ""), nil
-	}})
+		return (&sdk.Result{Status: sdk.StatusPass}).Pass("ok", ""), nil
+	}}, hub)
 	defer stop()
-	hub := c.(*inProcess).s.progress
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
 		mu  sync.Mutex
@@ -209,7 +203,7 @@ func TestInProcessProgress(t *testing.T) {
 		done <- c.Progress(ctx, func(p Progress) { mu.Lock(); got = append(got, p); mu.Unlock() })
 	}()
 	waitForSubscriber(t, hub)
-	if _, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "models"}); err != nil {
+	if _, err := c.Verify(context.Background(), &sdk.Request{Kind: "blob", Name: "models"}); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(func() bool {
@@ -234,57 +228,22 @@ func TestInProcessProgress(t *testing.T) {
 	if err := <-done; !errors.Is(err, errStopped) {
 		t.Errorf("Progress after stop = %v, want errStopped", err)
 	}
-	if hub.subscribers() != 0 {
-		t.Errorf("%d subscribers left after Progress returned", hub.subscribers())
+	if hub.Subscribers() != 0 {
+		t.Errorf("%d subscribers left after Progress returned", hub.Subscribers())
 	}
 }
 
 // TestInProcessHostCancellation: the plugin's context is the host's, so a
 // cancelled verification ends with the context's error.
 func TestInProcessHostCancellation(t *testing.T) {
-	c := serveInProcess(t, &fakeVerifier{info: testInfo(), verify: func(ctx context.Context, _ *Request) (*Result, error) {
+	c := connectInProcess(t, &fakeVerifier{info: testInfo(), verify: func(ctx context.Context, _ *sdk.Request) (*sdk.Result, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := c.Verify(ctx, &Request{Kind: "blob", Name: "x"}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.Verify(ctx, &sdk.Request{Kind: "blob", Name: "x"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want DeadlineExceeded", err)
-	}
-}
-
-func TestSafely(t *testing.T) {
-	sentinel := errors.New("registry said no")
-	tests := []struct {
-		name string
-		f    func() error
-		want string // "" = nil error
-	}{
-		{name: "nil", f: func() error { return nil }},
-		{name: "error passes through", f: func() error { return sentinel }, want: "registry said no"},
-		{name: "panic value", f: func() error { panic("index out of range") }, want: "plugin panicked: index out of range"},
-		{name: "runtime error", f: func() error {
-			var m map[string]int
-			m["x"] = 1
-			return nil
-		}, want: "plugin panicked: assignment to entry in nil map"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := Safely(tt.f)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want nil", err)
-				}
-				return
-			}
-			if err == nil || err.Error() != tt.want {
-				t.Fatalf("err = %v, want %q", err, tt.want)
-			}
-		})
-	}
-	if err := Safely(func() error { return sentinel }); !errors.Is(err, sentinel) {
-		t.Errorf("the function's own error is not returned as is: %v", err)
 	}
 }
 
@@ -296,15 +255,15 @@ func TestCallsEndWithTheirContext(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			release := make(chan struct{})
 			defer close(release)
-			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) {
+			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *sdk.Request) (*sdk.Result, error) {
 				<-release // never looks at ctx
-				return (&Result{Status: StatusPass}).Pass("late", ""), nil
+				return (&sdk.Result{Status: sdk.StatusPass}).Pass("late", ""), nil
 			}})
 			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 			defer cancel()
 			done := make(chan error, 1)
 			go func() {
-				_, err := c.Verify(ctx, &Request{Kind: "blob", Name: "x"})
+				_, err := c.Verify(ctx, &sdk.Request{Kind: "blob", Name: "x"})
 				done <- err
 			}()
 			select {
@@ -324,7 +283,7 @@ func TestCallsEndWithTheirContext(t *testing.T) {
 func TestInProcessDescribeEndsWithItsContext(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	c := serveInProcess(t, blockingInfo{release})
+	c := connectInProcess(t, blockingInfo{release})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := c.Describe(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -334,12 +293,12 @@ func TestInProcessDescribeEndsWithItsContext(t *testing.T) {
 
 type blockingInfo struct{ release chan struct{} }
 
-func (b blockingInfo) Info() Info {
+func (b blockingInfo) Info() sdk.Info {
 	<-b.release
 	return testInfo()
 }
 
-func (b blockingInfo) Verify(context.Context, *Request) (*Result, error) { return nil, nil }
+func (b blockingInfo) Verify(context.Context, *sdk.Request) (*sdk.Result, error) { return nil, nil }
 
 // TestNoMemorySharedWithThePlugin: what a plugin does to its request, or to
 // the result after returning it, does not reach the host's copies, in
@@ -348,17 +307,17 @@ func (b blockingInfo) Verify(context.Context, *Request) (*Result, error) { retur
 func TestNoMemorySharedWithThePlugin(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
-			var kept *Result
-			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(_ context.Context, req *Request) (*Result, error) {
+			var kept *sdk.Result
+			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(_ context.Context, req *sdk.Request) (*sdk.Result, error) {
 				delete(req.Identities[0].Extensions, "source_repository_uri")
 				req.Identities[0].ExtensionRegexps["source_repository_ref"] = ".*"
 				req.Attributes[0] = 'X'
 				kept = fullResult()
 				return kept, nil
 			}})
-			req := &Request{
+			req := &sdk.Request{
 				Kind: "blob", Name: "x", Attributes: json.RawMessage(`{"path":"a"}`),
-				Identities: []Identity{{
+				Identities: []sdk.Identity{{
 					Name: "release", Issuer: "https://token.actions.githubusercontent.com", Subject: "s",
 					Extensions:       map[string]string{"source_repository_uri": "https://github.com/vmafx/vmafx"},
 					ExtensionRegexps: map[string]string{"source_repository_ref": "^refs/tags/v.*$"},
@@ -387,21 +346,21 @@ func TestNoMemorySharedWithThePlugin(t *testing.T) {
 func TestInProcessRefusesWhatTheWireRefuses(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
-			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) {
-				return (&Result{Status: StatusPass}).Pass("digest", "sha256:\xff\xfe"), nil
+			c := tr.connect(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *sdk.Request) (*sdk.Result, error) {
+				return (&sdk.Result{Status: sdk.StatusPass}).Pass("digest", "sha256:\xff\xfe"), nil
 			}})
-			if res, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "x"}); err == nil {
+			if res, err := c.Verify(context.Background(), &sdk.Request{Kind: "blob", Name: "x"}); err == nil {
 				t.Errorf("a result with invalid UTF-8 crossed: %+v", res)
 			}
-			if res, err := c.Verify(context.Background(), &Request{Kind: "blob", Name: "x", PolicyDir: "/tmp/\xff"}); err == nil {
+			if res, err := c.Verify(context.Background(), &sdk.Request{Kind: "blob", Name: "x", PolicyDir: "/tmp/\xff"}); err == nil {
 				t.Errorf("a request with invalid UTF-8 crossed: %+v", res)
 			}
 		})
 	}
-	big := serveInProcess(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *Request) (*Result, error) {
-		return &Result{Status: StatusPass, Evidence: []Evidence{{Type: EvidenceBundle, Bundle: make([]byte, MaxMessageSize+1)}}}, nil
+	big := connectInProcess(t, &fakeVerifier{info: testInfo(), verify: func(context.Context, *sdk.Request) (*sdk.Result, error) {
+		return &sdk.Result{Status: sdk.StatusPass, Evidence: []sdk.Evidence{{Type: sdk.EvidenceBundle, Bundle: make([]byte, protocol.MaxMessageSize+1)}}}, nil
 	}})
-	if _, err := big.Verify(context.Background(), &Request{Kind: "blob", Name: "x"}); err == nil || !strings.Contains(err.Error(), "larger than") {
+	if _, err := big.Verify(context.Background(), &sdk.Request{Kind: "blob", Name: "x"}); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("oversized result: err = %v, want it refused", err)
 	}
 }

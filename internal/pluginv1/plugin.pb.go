@@ -1843,7 +1843,7 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bDescribe\x12 .vmafx.plugin.v1.DescribeRequest\x1a!.vmafx.plugin.v1.DescribeResponse\x12R\n" +
 	"\tConfigure\x12!.vmafx.plugin.v1.ConfigureRequest\x1a\".vmafx.plugin.v1.ConfigureResponse\x12I\n" +
 	"\x06Verify\x12\x1e.vmafx.plugin.v1.VerifyRequest\x1a\x1f.vmafx.plugin.v1.VerifyResponse\x12N\n" +
-	"\bProgress\x12 .vmafx.plugin.v1.ProgressRequest\x1a\x1e.vmafx.plugin.v1.ProgressEvent0\x01BAZ?github.com/vmafx/vmafx-trust/pkg/sdk/internal/pluginv1;pluginv1b\x06proto3"
+	"\bProgress\x12 .vmafx.plugin.v1.ProgressRequest\x1a\x1e.vmafx.plugin.v1.ProgressEvent0\x01B9Z7github.com/vmafx/vmafx-trust/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_vmafx_plugin_v1_plugin_proto_rawDescOnce sync.Once
