@@ -456,6 +456,10 @@ func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
 // runPolicy verifies an evaluated policy (from a file or built from a
 // cosign-style command line) and writes the report.
 func runPolicy(ctx context.Context, out, errw io.Writer, pol *policy.Policy, s *session, cfg checkConfig) error {
+	writer, err := report.Lookup(cfg.format, report.Options{Color: isTerminal(out), Verbose: cfg.verbose})
+	if err != nil {
+		return exitf(report.ExitUsage, "--format: %v", err)
+	}
 	bar, err := progressBar(cfg.progress, errw)
 	if err != nil {
 		return err
@@ -473,19 +477,14 @@ func runPolicy(ctx context.Context, out, errw io.Writer, pol *policy.Policy, s *
 	if bar != nil {
 		bar.Close() // the line is erased before the report
 	}
-	switch cfg.format {
-	case "json":
-		err = report.JSON(out, cfg.file, version, results, time.Now())
-	default:
-		err = report.Text(out, results, report.TextOptions{Color: isTerminal(out), Verbose: cfg.verbose})
-	}
-	if err != nil {
+	doc := report.New(report.Meta{ToolVersion: version, Policy: cfg.file, GeneratedAt: time.Now()}, results)
+	if err := writer.Write(out, doc); err != nil {
 		return exitf(report.ExitUnchecked, "writing report: %v", err)
 	}
 	if ctx.Err() != nil {
 		return exitf(report.ExitUnchecked, "interrupted")
 	}
-	if code := report.Summarize(results).ExitCode; code != report.ExitOK {
+	if code := doc.Summary.ExitCode; code != report.ExitOK {
 		return exitf(code, "")
 	}
 	if cfg.verifiedOK {

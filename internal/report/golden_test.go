@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/vmafx/vmafx-trust/internal/host"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
@@ -128,38 +130,44 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func TestJSONGolden(t *testing.T) {
-	tests := []struct {
-		name    string
-		results []*host.Result
-	}{
-		{name: "report.json", results: goldenResults()},
-		{name: "report-empty.json", results: nil},
+// goldenDiagnostics are a policy's problems: a syntax error, a warning in a
+// variables file, and an error with no place in a file.
+func goldenDiagnostics() hcl.Diagnostics {
+	at := func(file string, line, col int) *hcl.Range {
+		return &hcl.Range{Filename: file, Start: hcl.Pos{Line: line, Column: col}, End: hcl.Pos{Line: line, Column: col + 1}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := report.JSON(&buf, "policy.hcl", "v1.4.0", tt.results, goldenTime); err != nil {
-				t.Fatal(err)
-			}
-			checkGolden(t, tt.name, buf.Bytes())
-		})
+	return hcl.Diagnostics{
+		{Severity: hcl.DiagError, Summary: "Invalid expression", Detail: "Expected the start of an expression, but found an invalid expression token.", Subject: at("policy.hcl", 14, 12)},
+		{Severity: hcl.DiagWarning, Summary: "Insecure requirement", Detail: "insecure_ignore_tlog accepts signatures <not> in a log & warns.\nSet it only for keys.", Subject: at("vars.hcl", 2, 3)},
+		{Severity: hcl.DiagError, Summary: "No value for required variable", Detail: "The root module input variable \"version\" is not set, and has no default value."},
 	}
 }
 
-func TestTextGolden(t *testing.T) {
+func goldenMeta() report.Meta {
+	return report.Meta{ToolVersion: "v1.4.0", Policy: "policy.hcl", GeneratedAt: goldenTime}
+}
+
+func TestGolden(t *testing.T) {
+	results := report.New(goldenMeta(), goldenResults())
+	empty := report.New(goldenMeta(), nil)
+	policyErrors := report.PolicyErrors(goldenMeta(), goldenDiagnostics())
 	tests := []struct {
-		name string
-		opts report.TextOptions
+		name   string
+		writer report.Writer
+		doc    *report.Document
 	}{
-		{name: "report.txt", opts: report.TextOptions{}},
-		{name: "report-verbose.txt", opts: report.TextOptions{Verbose: true}},
-		{name: "report-color.txt", opts: report.TextOptions{Color: true}},
+		{name: "report.json", writer: report.JSON{}, doc: results},
+		{name: "report-empty.json", writer: report.JSON{}, doc: empty},
+		{name: "policy-errors.json", writer: report.JSON{}, doc: policyErrors},
+		{name: "report.txt", writer: report.Text{}, doc: results},
+		{name: "report-verbose.txt", writer: report.Text{Verbose: true}, doc: results},
+		{name: "report-color.txt", writer: report.Text{Color: true}, doc: results},
+		{name: "policy-errors.txt", writer: report.Text{}, doc: policyErrors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := report.Text(&buf, goldenResults(), tt.opts); err != nil {
+			if err := tt.writer.Write(&buf, tt.doc); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, tt.name, buf.Bytes())
