@@ -402,14 +402,14 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 	f, diags := policy.Load(file)
 	if diags.HasErrors() {
 		writeDiags(errw, f, diags)
-		return nil, nil, exitf(report.ExitUsage, "")
+		return nil, nil, policyFailed(diags)
 	}
 	// Pins are read before any plugin starts: a pinned plugin whose
 	// executable does not match never runs.
 	pins, diags := f.PluginPins()
 	if diags.HasErrors() {
 		writeDiags(errw, f, diags)
-		return nil, nil, exitf(report.ExitUsage, "")
+		return nil, nil, policyFailed(diags)
 	}
 	// The built-ins the policy's block types name start now, in the
 	// background (their schemas are known in process).
@@ -435,7 +435,7 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 	}
 	if diags.HasErrors() {
 		s.Close()
-		return nil, nil, exitf(report.ExitUsage, "")
+		return nil, nil, policyFailed(diags)
 	}
 	return pol, s, nil
 }
@@ -443,7 +443,7 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in policy.Inpu
 func runCheck(ctx context.Context, out, errw io.Writer, cfg checkConfig) error {
 	pol, s, err := loadPolicy(ctx, errw, cfg.file, cfg.inputs)
 	if err != nil {
-		return err
+		return reportPolicyErrors(out, cfg, err)
 	}
 	defer s.Close()
 	if len(pol.Artifacts) == 0 {
