@@ -278,6 +278,37 @@ func TestPolicyErrorsJSON(t *testing.T) {
 	}
 }
 
+// TestPolicyErrorsJSONWithoutPlace: a problem with no place in a file (a
+// --var for a variable the policy does not declare) is reported in the
+// policy's file, at line and column 0.
+func TestPolicyErrorsJSONWithoutPlace(t *testing.T) {
+	dir := t.TempDir()
+	policy := writeFile(t, dir, "policy.hcl", policyPreamble)
+	makeFifos(t, dir)
+	res := runCLI(t, nil, "check", policy, "-o", "json", "--var", "verison=2")
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2\nstderr:\n%s", res.code, res.stderr)
+	}
+	var doc struct {
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
+	}
+	want := map[string]any{"file": policy, "line": 0.0, "column": 0.0, "severity": "error", "summary": "Undeclared variable"}
+	if len(doc.Errors) != 1 {
+		t.Fatalf("errors = %v, want one", doc.Errors)
+	}
+	for k, v := range want {
+		if doc.Errors[0][k] != v {
+			t.Errorf("errors[0].%s = %#v, want %#v", k, doc.Errors[0][k], v)
+		}
+	}
+	if d, _ := doc.Errors[0]["detail"].(string); !strings.Contains(d, `"verison"`) {
+		t.Errorf("errors[0].detail = %q, want it to name the variable", d)
+	}
+}
+
 // TestRelativePolicyPathInDiagnostics: diagnostics name the file as the user
 // gave it.
 func TestRelativePolicyPathInDiagnostics(t *testing.T) {
