@@ -101,7 +101,7 @@ func checkCommand() *cli.Command {
 			file := policyFile(c)
 			pol, s, err := loadPolicy(c.Context, c.App.ErrWriter, file, &inputs)
 			if err != nil {
-				return err
+				return reportPolicyErrors(c.App.Writer, out, file, err)
 			}
 			defer s.Close()
 			if len(pol.Artifacts) == 0 {
@@ -189,12 +189,12 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in *options.In
 	f, diags := policy.Load(file)
 	if diags.HasErrors() {
 		writeDiags(errw, f, diags)
-		return nil, nil, exitf(report.ExitUsage, "")
+		return nil, nil, policyFailed(diags)
 	}
 	pins, diags := f.PluginPins()
 	if diags.HasErrors() {
 		writeDiags(errw, f, diags)
-		return nil, nil, exitf(report.ExitUsage, "")
+		return nil, nil, policyFailed(diags)
 	}
 	// The built-ins the policy's block types name start now, in the
 	// background (their schemas are known in process).
@@ -207,7 +207,7 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in *options.In
 		writeDiags(errw, f, diags)
 	}
 	if err == nil && diags.HasErrors() {
-		err = exitf(report.ExitUsage, "")
+		err = policyFailed(diags)
 	}
 	if err != nil {
 		s.Close()
@@ -219,6 +219,10 @@ func loadPolicy(ctx context.Context, errw io.Writer, file string, in *options.In
 // runPolicy verifies an evaluated policy (from a file or built from a
 // cosign-style command line) and writes the report.
 func runPolicy(ctx context.Context, out, errw io.Writer, s *host.Session, pol *policy.Policy, v verification) error {
+	writer, err := report.Lookup(v.out.Format, report.Options{Color: isTerminal(out), Verbose: v.out.Verbose})
+	if err != nil {
+		return exitf(report.ExitUsage, "--format: %v", err)
+	}
 	bar := progressBar(v.out.Progress, errw)
 	opts := host.RunOptions{Options: host.Options{Jobs: v.jobs, Timeout: v.timeout, Offline: v.cache.Offline}, CacheDir: v.cache.CacheDir}
 	if bar != nil {
@@ -231,19 +235,14 @@ func runPolicy(ctx context.Context, out, errw io.Writer, s *host.Session, pol *p
 	if err != nil {
 		return exitf(report.ExitUnchecked, "%v", err)
 	}
-	switch v.out.Format {
-	case "json":
-		err = report.JSON(out, v.name, version, results, time.Now())
-	default:
-		err = report.Text(out, results, report.TextOptions{Color: isTerminal(out), Verbose: v.out.Verbose})
-	}
-	if err != nil {
+	doc := report.New(report.Meta{ToolVersion: version, Policy: v.name, GeneratedAt: time.Now()}, results)
+	if err := writer.Write(out, doc); err != nil {
 		return exitf(report.ExitUnchecked, "writing report: %v", err)
 	}
 	if ctx.Err() != nil {
 		return exitf(report.ExitUnchecked, "interrupted")
 	}
-	if code := report.Summarize(results).ExitCode; code != report.ExitOK {
+	if code := doc.Summary.ExitCode; code != report.ExitOK {
 		return exitf(code, "")
 	}
 	if v.verifiedOK {

@@ -52,19 +52,20 @@ const DefaultTimeout = 5 * time.Minute
 func DefaultJobs() int { return min(4*runtime.NumCPU(), 16) }
 
 // Result is the final verdict on one artifact (or one part of it).
+// internal/report turns it into the report's own types.
 type Result struct {
-	Kind       string           `json:"kind"`
-	Name       string           `json:"name"`
-	Part       string           `json:"part,omitempty"`
-	Plugin     string           `json:"plugin"`
-	Status     sdk.Status       `json:"status"`
-	Signer     string           `json:"signer,omitempty"`
-	SignerInfo *trust.Signer    `json:"signer_details,omitempty"`
-	Reason     string           `json:"reason,omitempty"`
-	Checks     []sdk.Check      `json:"checks"`
-	Evidence   []EvidenceReport `json:"evidence,omitempty"`
-	Warnings   []string         `json:"warnings,omitempty"`
-	DurationMS int64            `json:"duration_ms"`
+	Kind       string
+	Name       string
+	Part       string
+	Plugin     string
+	Status     sdk.Status
+	Signer     string
+	SignerInfo *trust.Signer
+	Reason     string
+	Checks     []sdk.Check
+	Evidence   []EvidenceReport
+	Warnings   []string
+	DurationMS int64
 }
 
 // ID is "kind.name" or "kind.name[part]".
@@ -78,15 +79,15 @@ func (r *Result) ID() string {
 
 // EvidenceReport is what the host established about one piece of evidence.
 type EvidenceReport struct {
-	Source        string   `json:"source,omitempty"`
-	MediaType     string   `json:"media_type,omitempty"`
-	SubjectDigest string   `json:"subject_digest"`
-	Verified      bool     `json:"verified"`
-	Signer        string   `json:"signer,omitempty"`
-	Matched       []string `json:"matched_identities,omitempty"`
-	PredicateType string   `json:"predicate_type,omitempty"`
-	TimeSources   []string `json:"time_sources,omitempty"`
-	Error         string   `json:"error,omitempty"`
+	Source        string
+	MediaType     string
+	SubjectDigest string
+	Verified      bool
+	Signer        string
+	Matched       []string // names of the identities it matched
+	PredicateType string
+	TimeSources   []string
+	Error         string
 }
 
 // Run verifies every artifact of the policy with the plugins, using the

@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vmafx/vmafx-trust/internal/report"
 )
 
 // UsageError is a command line that cannot mean anything: exit 2, nothing
@@ -35,7 +38,7 @@ type Output struct {
 // Flags registers --format/-o, --verbose/-v and --progress.
 func (o *Output) Flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json", Destination: &o.Format},
+		&cli.StringFlag{Name: "format", Aliases: []string{"o"}, Value: "text", Usage: "report format: " + strings.Join(report.Formats(), " or "), Destination: &o.Format},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list every check of every artifact", Destination: &o.Verbose},
 		&cli.StringFlag{
 			Name: "progress", Value: "auto", EnvVars: []string{"VMAFX_TRUST_PROGRESS"}, Destination: &o.Progress,
@@ -46,10 +49,8 @@ func (o *Output) Flags() []cli.Flag {
 
 // Validate checks the values given.
 func (o *Output) Validate() error {
-	switch o.Format {
-	case "text", "json":
-	default:
-		return usagef("--format %q: want text or json", o.Format)
+	if !slices.Contains(report.Formats(), o.Format) {
+		return usagef("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", "))
 	}
 	switch o.Progress {
 	case "auto", "always", "never", "":

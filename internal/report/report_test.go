@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,16 @@ import (
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
+
+// writeJSON writes the JSON report of results.
+func writeJSON(w io.Writer, policy, version string, results []*host.Result, now time.Time) error {
+	return report.JSON{}.Write(w, report.New(report.Meta{ToolVersion: version, Policy: policy, GeneratedAt: now}, results))
+}
+
+// writeText writes the text report of results with writer t.
+func writeText(w io.Writer, results []*host.Result, t report.Text) error {
+	return t.Write(w, report.New(report.Meta{}, results))
+}
 
 func res(name string, s sdk.Status) *host.Result {
 	return &host.Result{Kind: "blob", Name: name, Plugin: "blob", Status: s, Checks: []sdk.Check{}}
@@ -109,7 +120,7 @@ func TestJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := report.JSON(&buf, "policy.hcl", "v0.1.0", tt.results, now); err != nil {
+			if err := writeJSON(&buf, "policy.hcl", "v0.1.0", tt.results, now); err != nil {
 				t.Fatalf("JSON: %v", err)
 			}
 			var doc map[string]any
@@ -144,7 +155,7 @@ func TestJSON(t *testing.T) {
 
 func TestJSONResultFields(t *testing.T) {
 	var buf bytes.Buffer
-	if err := report.JSON(&buf, "p.hcl", "dev", sampleResults(), time.Unix(0, 0)); err != nil {
+	if err := writeJSON(&buf, "p.hcl", "dev", sampleResults(), time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -212,7 +223,7 @@ func TestJSONResultFields(t *testing.T) {
 	}
 	// An error result with no checks still has a checks array, never null.
 	var buf2 bytes.Buffer
-	if err := report.JSON(&buf2, "p.hcl", "dev", []*host.Result{res("x", sdk.StatusError)}, time.Unix(0, 0)); err != nil {
+	if err := writeJSON(&buf2, "p.hcl", "dev", []*host.Result{res("x", sdk.StatusError)}, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf2.String(), `"checks": []`) {
@@ -220,10 +231,10 @@ func TestJSONResultFields(t *testing.T) {
 	}
 }
 
-func text(t *testing.T, rs []*host.Result, opts report.TextOptions) string {
+func text(t *testing.T, rs []*host.Result, opts report.Text) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := report.Text(&buf, rs, opts); err != nil {
+	if err := writeText(&buf, rs, opts); err != nil {
 		t.Fatalf("Text: %v", err)
 	}
 	return buf.String()
@@ -233,14 +244,14 @@ func TestText(t *testing.T) {
 	tests := []struct {
 		name    string
 		results []*host.Result
-		opts    report.TextOptions
+		opts    report.Text
 		want    []string
 		notWant []string
 	}{
 		{
 			name:    "no colour",
 			results: sampleResults(),
-			opts:    report.TextOptions{},
+			opts:    report.Text{},
 			want: []string{
 				"ARTIFACT", "KIND", "STATUS", "SIGNER", "REASON",
 				"PASS", "FAIL", "ERROR",
@@ -261,13 +272,13 @@ func TestText(t *testing.T) {
 		{
 			name:    "colour",
 			results: sampleResults(),
-			opts:    report.TextOptions{Color: true},
+			opts:    report.Text{Color: true},
 			want:    []string{"\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "\x1b[33mERROR\x1b[0m"},
 		},
 		{
 			name:    "verbose lists passing checks",
 			results: sampleResults(),
-			opts:    report.TextOptions{Verbose: true},
+			opts:    report.Text{Verbose: true},
 			want:    []string{"blob.libvmaf (pass):", "ok   digest", "sha256:abc matches", "host verification"},
 			notWant: []string{"\x1b["},
 		},
@@ -306,7 +317,7 @@ func TestText(t *testing.T) {
 }
 
 func TestTextRowsInOrder(t *testing.T) {
-	out := text(t, sampleResults(), report.TextOptions{})
+	out := text(t, sampleResults(), report.Text{})
 	lines := strings.Split(out, "\n")
 	if !strings.HasPrefix(lines[0], "ARTIFACT") {
 		t.Fatalf("first line %q is not the header", lines[0])
@@ -339,7 +350,7 @@ func TestTextNeutralisesControlSequences(t *testing.T) {
 	r.Warnings = []string{"careful \x1b[1A"}
 	for _, color := range []bool{false, true} {
 		var out bytes.Buffer
-		if err := report.Text(&out, []*host.Result{r}, report.TextOptions{Color: color, Verbose: true}); err != nil {
+		if err := writeText(&out, []*host.Result{r}, report.Text{Color: color, Verbose: true}); err != nil {
 			t.Fatal(err)
 		}
 		text := out.String()
@@ -380,7 +391,7 @@ func TestTextWritesOnce(t *testing.T) {
 	}
 	rows = append(rows, sampleResults()...)
 	w := &countingWriter{}
-	if err := report.Text(w, rows, report.TextOptions{Verbose: true}); err != nil {
+	if err := writeText(w, rows, report.Text{Verbose: true}); err != nil {
 		t.Fatal(err)
 	}
 	if w.writes != 1 {

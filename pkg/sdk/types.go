@@ -186,9 +186,9 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Check is one step of a verification, in order.
 type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
+	Name   string
+	OK     bool
+	Detail string
 }
 
 // Digest is an artifact digest.

@@ -123,11 +123,11 @@ func (id Identity) Validate() error {
 
 // Signer is what a verified certificate says about who signed.
 type Signer struct {
-	Subject    string            `json:"subject"`
-	Issuer     string            `json:"issuer,omitempty"`
-	Extensions map[string]string `json:"extensions,omitempty"`
+	Subject    string
+	Issuer     string
+	Extensions map[string]string
 	// KeyID is set instead of Subject when a public key signed.
-	KeyID string `json:"key_id,omitempty"`
+	KeyID string
 }
 
 // String is a one-line description, e.g. for a report's "signer" column.

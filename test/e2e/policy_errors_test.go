@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -212,6 +213,99 @@ func TestPolicyErrorsNameColumn(t *testing.T) {
 				t.Errorf("exit %d; stderr lacks %s:%d,%d (file:line,col):\n%s", res.code, policy, line, col, res.stderr)
 			}
 		})
+	}
+}
+
+// TestPolicyErrorsJSON: with --format json a malformed policy still exits 2
+// and prints the people's diagnostics on stderr, and stdout has the JSON
+// report: no results, zero counts, exit code 2, and the diagnostic with its
+// file, line and column, so a tool reading only stdout learns why nothing
+// was verified.
+func TestPolicyErrorsJSON(t *testing.T) {
+	for _, tc := range malformedPolicies {
+		for _, format := range [][]string{{"-o", "json"}, {"--format", "json"}} {
+			t.Run(tc.name+"/"+strings.Join(format, " "), func(t *testing.T) {
+				dir := t.TempDir()
+				src, line, col, _ := markPolicy(t, tc.src)
+				policy := writeFile(t, dir, "policy.hcl", src)
+				fifos := makeFifos(t, dir)
+				res := runCLI(t, nil, append([]string{"check", "--timeout", "20s", policy}, format...)...)
+				if res.code != 2 {
+					t.Errorf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+				}
+				if !strings.Contains(res.stderr, "Error: "+tc.summary) {
+					t.Errorf("stderr lacks the diagnostic %q:\n%s", tc.summary, res.stderr)
+				}
+				var doc struct {
+					SchemaVersion int    `json:"schema_version"`
+					Policy        string `json:"policy"`
+					Summary       struct {
+						Total, Passed, Failed, Errored int
+						ExitCode                       int `json:"exit_code"`
+					} `json:"summary"`
+					Results json.RawMessage `json:"results"`
+					Errors  []struct {
+						File     string `json:"file"`
+						Line     int    `json:"line"`
+						Column   int    `json:"column"`
+						Severity string `json:"severity"`
+						Summary  string `json:"summary"`
+						Detail   string `json:"detail"`
+					} `json:"errors"`
+				}
+				if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+					t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
+				}
+				if doc.SchemaVersion != 1 || doc.Policy != policy {
+					t.Errorf("schema_version %d, policy %q; want 1, %q", doc.SchemaVersion, doc.Policy, policy)
+				}
+				if s := doc.Summary; s.Total != 0 || s.Passed != 0 || s.Failed != 0 || s.Errored != 0 || s.ExitCode != 2 {
+					t.Errorf("summary %+v, want zero counts and exit_code 2", s)
+				}
+				if string(doc.Results) != "[]" {
+					t.Errorf("results = %s, want []", doc.Results)
+				}
+				if len(doc.Errors) != 1 {
+					t.Fatalf("%d errors, want 1:\n%s", len(doc.Errors), res.stdout)
+				}
+				e := doc.Errors[0]
+				if e.File != policy || e.Line != line || e.Column != col || e.Severity != "error" || e.Summary != tc.summary || e.Detail == "" {
+					t.Errorf("error %+v, want file %s, line %d, column %d, severity error, summary %q and a detail", e, policy, line, col, tc.summary)
+				}
+				assertNeverOpened(t, fifos)
+			})
+		}
+	}
+}
+
+// TestPolicyErrorsJSONWithoutPlace: a problem with no place in a file (a
+// --var for a variable the policy does not declare) is reported in the
+// policy's file, at line and column 0.
+func TestPolicyErrorsJSONWithoutPlace(t *testing.T) {
+	dir := t.TempDir()
+	policy := writeFile(t, dir, "policy.hcl", policyPreamble)
+	makeFifos(t, dir)
+	res := runCLI(t, nil, "check", policy, "-o", "json", "--var", "verison=2")
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2\nstderr:\n%s", res.code, res.stderr)
+	}
+	var doc struct {
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
+	}
+	want := map[string]any{"file": policy, "line": 0.0, "column": 0.0, "severity": "error", "summary": "Undeclared variable"}
+	if len(doc.Errors) != 1 {
+		t.Fatalf("errors = %v, want one", doc.Errors)
+	}
+	for k, v := range want {
+		if doc.Errors[0][k] != v {
+			t.Errorf("errors[0].%s = %#v, want %#v", k, doc.Errors[0][k], v)
+		}
+	}
+	if d, _ := doc.Errors[0]["detail"].(string); !strings.Contains(d, `"verison"`) {
+		t.Errorf("errors[0].detail = %q, want it to name the variable", d)
 	}
 }
 
