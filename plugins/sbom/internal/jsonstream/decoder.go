@@ -96,6 +96,8 @@ type Decoder struct {
 	rerr     error // the reader's error once it has returned one
 	stack    []byte
 	maxDepth int
+	scratch  []byte // decoded strings that are no view of buf
+	keyCopy  []byte // a key whose view a refill would overwrite
 }
 
 // NewDecoder reads from r; maxDepth ≤ 0 means DefaultMaxDepth. ctx is
@@ -302,20 +304,27 @@ func (d *Decoder) member(want byte, close byte, what string) (bool, error) {
 	return true, nil
 }
 
-// Key reads the next key of the innermost object, appended to dst[:0];
-// false at the end of the object. A value must be read after each key.
-func (d *Decoder) Key(dst []byte) ([]byte, bool, error) {
+// Key reads the next key of the innermost object; false at the end of the
+// object. A value must be read after each key. The key is a view of the
+// decoder's memory, valid until the next call.
+func (d *Decoder) Key() ([]byte, bool, error) {
 	ok, err := d.member(inObject, '}', "an object member")
 	if !ok || err != nil {
-		return dst[:0], false, err
+		return nil, false, err
 	}
 	if d.buf[d.pos] != '"' {
-		return dst[:0], false, d.unexpected(d.buf[d.pos], "a key")
+		return nil, false, d.unexpected(d.buf[d.pos], "a key")
 	}
 	d.pos++
-	key, err := d.stringBody(dst[:0], "a key")
+	key, err := d.stringView("a key")
 	if err != nil {
-		return key, false, err
+		return nil, false, err
+	}
+	// Reaching the colon refills the buffer the key is a view of when only
+	// whitespace is left in it: keep a copy then.
+	if onlySpace(d.buf[d.pos:d.end]) {
+		d.keyCopy = append(d.keyCopy[:0], key...)
+		key = d.keyCopy
 	}
 	c, err := d.skipSpace("an object member")
 	if err != nil {
@@ -328,27 +337,37 @@ func (d *Decoder) Key(dst []byte) ([]byte, bool, error) {
 	return key, true, nil
 }
 
+func onlySpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
 // Next reports whether the innermost array has another element, which the
 // caller then reads; false at the end of the array.
 func (d *Decoder) Next() (bool, error) {
 	return d.member(inArray, ']', "an array element")
 }
 
-// ReadString appends the next value, a string, to dst; null appends
-// nothing. Anything else is an error naming what was found.
-func (d *Decoder) ReadString(dst []byte) ([]byte, error) {
+// ReadString returns the next value, a string, decoded: a view of the
+// decoder's memory, valid until the next call. Null is an empty string.
+// Anything else is an error naming what was found.
+func (d *Decoder) ReadString() ([]byte, error) {
 	k, err := d.Kind()
 	if err != nil {
-		return dst, err
+		return nil, err
 	}
 	switch k {
 	case String:
 		d.pos++
-		return d.stringBody(dst, "a string")
+		return d.stringView("a string")
 	case Null:
-		return dst, d.literal("null")
+		return nil, d.literal("null")
 	}
-	return dst, d.syntax("found %s where a string was expected", k)
+	return nil, d.syntax("found %s where a string was expected", k)
 }
 
 // care marks the bytes a string scan must stop at: the quote, the
@@ -364,16 +383,32 @@ var care = func() (t [256]bool) {
 	return t
 }()
 
+// stringView reads a string's content after its opening quote: a view of
+// the buffer when the whole string is there and has nothing to decode, else
+// decoded into the decoder's scratch.
+func (d *Decoder) stringView(what string) ([]byte, error) {
+	rest := d.buf[d.pos:d.end]
+	for i, c := range rest {
+		if care[c] {
+			if c == '"' {
+				d.pos += i + 1
+				return rest[:i:i], nil
+			}
+			break
+		}
+	}
+	var err error
+	d.scratch, err = d.stringBody(d.scratch[:0], what)
+	return d.scratch, err
+}
+
 // stringBody reads a string's content after its opening quote, through the
 // closing quote, appending the decoded bytes to dst (when dst is nil and
 // keep is false the caller only validates; see skipString).
 func (d *Decoder) stringBody(dst []byte, what string) ([]byte, error) {
 	for {
 		start := d.pos
-		i := d.pos
-		for i < d.end && !care[d.buf[i]] {
-			i++
-		}
+		i := start + plainPrefix(d.buf[start:d.end])
 		dst = append(dst, d.buf[start:i]...)
 		d.pos = i
 		if i == d.end {
@@ -403,6 +438,16 @@ func (d *Decoder) stringBody(dst []byte, what string) ([]byte, error) {
 			d.pos += n
 		}
 	}
+}
+
+// plainPrefix is the length of b's prefix that a string copies as it is.
+func plainPrefix(b []byte) int {
+	for i, c := range b {
+		if care[c] {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // utf8Rune validates the multi-byte UTF-8 sequence at pos and returns its
@@ -785,10 +830,7 @@ func (d *Decoder) rawKey(dst []byte, keep bool) ([]byte, error) {
 // skipString validates a string after its opening quote without keeping it.
 func (d *Decoder) skipString() error {
 	for {
-		i := d.pos
-		for i < d.end && !care[d.buf[i]] {
-			i++
-		}
+		i := d.pos + plainPrefix(d.buf[d.pos:d.end])
 		d.pos = i
 		if i == d.end {
 			if !d.fill() {
@@ -822,10 +864,7 @@ func (d *Decoder) skipString() error {
 func (d *Decoder) rawString(dst []byte) ([]byte, error) {
 	for {
 		start := d.pos
-		i := d.pos
-		for i < d.end && !care[d.buf[i]] {
-			i++
-		}
+		i := start + plainPrefix(d.buf[start:d.end])
 		dst = append(dst, d.buf[start:i]...)
 		d.pos = i
 		if i == d.end {
