@@ -1,0 +1,130 @@
+package content
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+)
+
+// purlKey is what a package entry and a component are matched on: a
+// purl's type, namespace and name, normalised as the purl specification
+// says for the type. Version, qualifiers and subpath are not part of it.
+type purlKey struct {
+	typ, namespace, name string
+}
+
+func (k purlKey) String() string {
+	if k.namespace == "" {
+		return "pkg:" + k.typ + "/" + k.name
+	}
+	return "pkg:" + k.typ + "/" + k.namespace + "/" + k.name
+}
+
+// normalise applies the purl specification's per-type rules.
+func (k purlKey) normalise() purlKey {
+	k.typ = strings.ToLower(k.typ)
+	switch k.typ {
+	case "pypi":
+		// The purl spec lower-cases pypi names and maps '_' to '-'; PEP 503
+		// also folds '.' and runs of separators, as pip compares names.
+		k.name = pep503(k.name)
+	case "npm", "github", "bitbucket", "composer", "deb", "apk", "alpm", "hex", "luarocks", "pub":
+		k.namespace = strings.ToLower(k.namespace)
+		k.name = strings.ToLower(k.name)
+	case "golang":
+		// Module paths are case-sensitive; only the host part is not.
+	}
+	return k
+}
+
+func pep503(name string) string {
+	var b strings.Builder
+	sep := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '-' || c == '_' || c == '.' {
+			sep = true
+			continue
+		}
+		if sep && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		sep = false
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// parsePURLKey reads the key and version of a component's purl. It runs for
+// every component of every evaluation, so it takes only what the key needs
+// instead of building packageurl-go's whole PackageURL (qualifiers map and
+// all): the tests hold it to packageurl-go's reading.
+func parsePURLKey(p string) (purlKey, string, bool) {
+	rest, ok := cutPrefixFold(p, "pkg:")
+	if !ok {
+		return purlKey{}, "", false
+	}
+	rest = strings.TrimLeft(rest, "/")
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		rest = rest[:i]
+	}
+	version := ""
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 && at > strings.LastIndexByte(rest, '/') {
+		rest, version = rest[:at], rest[at+1:]
+		if v, err := url.PathUnescape(version); err == nil {
+			version = v
+		}
+	}
+	slash := strings.IndexByte(rest, '/')
+	if slash <= 0 {
+		return purlKey{}, "", false
+	}
+	k := purlKey{typ: rest[:slash]}
+	segs := strings.Split(strings.Trim(rest[slash+1:], "/"), "/")
+	var ns []string
+	for i, s := range segs {
+		if s == "" {
+			continue
+		}
+		if strings.IndexByte(s, '%') >= 0 {
+			u, err := url.PathUnescape(s)
+			if err != nil {
+				return purlKey{}, "", false
+			}
+			s = u
+		}
+		if i == len(segs)-1 {
+			k.name = s
+		} else {
+			ns = append(ns, s)
+		}
+	}
+	if k.name == "" {
+		return purlKey{}, "", false
+	}
+	k.namespace = strings.Join(ns, "/")
+	return k.normalise(), version, true
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// policyPURL reads a policy's purl with packageurl-go, which validates it.
+func policyPURL(s string) (purlKey, string, error) {
+	p, err := packageurl.FromString(s)
+	if err != nil {
+		return purlKey{}, "", err
+	}
+	return purlKey{typ: p.Type, namespace: p.Namespace, name: p.Name}.normalise(), p.Version, nil
+}
