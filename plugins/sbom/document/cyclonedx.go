@@ -237,6 +237,11 @@ const (
 	kComponents
 )
 
+var (
+	cdxComponentKeyNames = []string{"bom-ref", "name", "version", "purl", "supplier", "manufacturer", "publisher", "author", "authors", "hashes", "licenses", "components"}
+	cdxLicenseKeys       = []string{"license", "expression"}
+)
+
 var cdxComponentKeys = map[string]uint32{
 	"bom-ref": kBOMRef, "name": kName, "version": kVersion, "purl": kPURL, "supplier": kSupplier,
 	"manufacturer": kManufacturer, "publisher": kPublisher, "author": kAuthor, "authors": kAuthors,
@@ -267,6 +272,9 @@ func (r *jsonReader) cdxComponent(level int) error {
 		}
 		bit := cdxComponentKey(key)
 		if bit == 0 {
+			if err := caseVariant(key, cdxComponentKeyNames); err != nil {
+				return fmt.Errorf("reading the CycloneDX document: %s: %w", r.cdxPath(), err)
+			}
 			r.keyCopy = append(r.keyCopy[:0], key...)
 			if err := d.Skip(); err != nil {
 				return fmt.Errorf("reading the CycloneDX document: %s.%s: %w", r.cdxPath(), r.keyCopy, err)
@@ -433,7 +441,9 @@ func (r *jsonReader) cdxLicense(b *builder) error {
 				expr = b.add(r.str)
 			}
 		default:
-			err = d.Skip()
+			if err = caseVariant(key, cdxLicenseKeys); err == nil {
+				err = d.Skip()
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.keyCopy, err)
@@ -484,6 +494,9 @@ func (r *jsonReader) objectFields(b *builder, keys []string, out []span) error {
 			i++
 		}
 		if i == len(keys) {
+			if err := caseVariant(key, keys); err != nil {
+				return err
+			}
 			r.keyCopy = append(r.keyCopy[:0], key...)
 			if err := d.Skip(); err != nil {
 				return fmt.Errorf("%s: %w", r.keyCopy, err)

@@ -142,6 +142,9 @@ func (r *jsonReader) topLevel(key string) error {
 			return err
 		}
 	default:
+		if err := caseVariantOf(key, spdxKeys, cdxKeys); err != nil {
+			return fmt.Errorf("reading the %s: %w", r.what(), err)
+		}
 		if err := r.d.Skip(); err != nil {
 			return fmt.Errorf("reading the %s: %s: %w", r.what(), key, err)
 		}
@@ -214,4 +217,29 @@ func (r *jsonReader) rootCandidate(c *Component) bool {
 		}
 	}
 	return len(r.kept) < MaxRootCandidates && len(rootDigests(c)) > 0
+}
+
+// caseVariant refuses a key that differs from a key this reader reads only
+// in case. encoding/json, and so cyclonedx-go and tools-golang, match keys
+// case-insensitively, while this reader matches them exactly: a document
+// with "Components" would list components to those libraries and none to
+// this reader. Such a document is refused rather than read one way.
+func caseVariant(key []byte, known []string) error {
+	for _, k := range known {
+		if len(k) == len(key) && string(key) != k && strings.EqualFold(string(key), k) {
+			return fmt.Errorf("key %q is %q in another case; keys are case-sensitive", key, k)
+		}
+	}
+	return nil
+}
+
+func caseVariantOf[V any](key string, known ...map[string]V) error {
+	for _, m := range known {
+		for k := range m {
+			if len(k) == len(key) && string(key) != k && strings.EqualFold(string(key), k) {
+				return fmt.Errorf("key %q is %q in another case; keys are case-sensitive", key, k)
+			}
+		}
+	}
+	return nil
 }

@@ -197,6 +197,9 @@ func readCosignCustom(ctx context.Context, d *jsonstream.Decoder, opts Options) 
 				return nil, fmt.Errorf("reading cosign's custom predicate: Data: %w", err)
 			}
 		default:
+			if err := caseVariant(key, []string{"Data"}); err != nil {
+				return nil, fmt.Errorf("reading cosign's custom predicate: %w", err)
+			}
 			if err := d.Skip(); err != nil {
 				return nil, fmt.Errorf("reading cosign's custom predicate: %s: %w", k, err)
 			}

@@ -256,6 +256,9 @@ func (r *jsonReader) spdxPackage(b *builder) error {
 		}
 		bit := spdxPackageKeys[string(key)]
 		if bit == 0 {
+			if err := caseVariantOf(string(key), spdxPackageKeys); err != nil {
+				return err
+			}
 			r.keyCopy = append(r.keyCopy[:0], key...)
 			if err := d.Skip(); err != nil {
 				return fmt.Errorf("%s: %w", r.keyCopy, err)

@@ -91,7 +91,9 @@ func ReadStatement(ctx context.Context, payload []byte, opts Options) (*Statemen
 				err = d.Skip()
 			}
 		default:
-			err = d.Skip()
+			if err = caseVariant(key, []string{"_type", "predicateType", "subject", "predicate"}); err == nil {
+				err = d.Skip()
+			}
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading the in-toto statement: %s: %w", k, err)
