@@ -171,8 +171,8 @@ func TestRules(t *testing.T) {
 
 func TestLicenceSemantics(t *testing.T) {
 	cases := []struct {
-		expr          string
-		allow, deny   []string
+		expr            string
+		allow, deny     []string
 		allowed, denied bool
 	}{
 		{"MIT OR GPL-3.0-only", []string{"MIT"}, []string{"GPL-3.0-only"}, true, false},
