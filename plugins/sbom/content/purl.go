@@ -21,19 +21,24 @@ func (k purlKey) String() string {
 	return "pkg:" + k.typ + "/" + k.namespace + "/" + k.name
 }
 
-// normalise applies the purl specification's per-type rules.
+// normalise applies the purl specification's per-type rules, as
+// packageurl-go applies them, and two more: npm names are lower-cased (npm
+// refuses upper case in new names), and pypi names fold '.' and runs of
+// separators as PEP 503 does, as pip compares names.
 func (k purlKey) normalise() purlKey {
 	k.typ = strings.ToLower(k.typ)
 	switch k.typ {
-	case "pypi":
-		// The purl spec lower-cases pypi names and maps '_' to '-'; PEP 503
-		// also folds '.' and runs of separators, as pip compares names.
-		k.name = pep503(k.name)
-	case "npm", "github", "bitbucket", "composer", "deb", "apk", "alpm", "hex", "luarocks", "pub":
+	case "alpm", "apk", "bitbucket", "brew", "composer", "deb", "github", "golang", "rpm", "qpkg":
 		k.namespace = strings.ToLower(k.namespace)
+	}
+	switch k.typ {
+	case "alpm", "apk", "bitbucket", "bitnami", "brew", "chrome-extension", "composer", "deb", "github", "golang", "npm":
 		k.name = strings.ToLower(k.name)
-	case "golang":
-		// Module paths are case-sensitive; only the host part is not.
+	case "pypi":
+		k.name = pep503(k.name)
+	}
+	if k.typ == "npm" {
+		k.namespace = strings.ToLower(k.namespace)
 	}
 	return k
 }
