@@ -65,8 +65,8 @@ func (r *jsonReader) finishCycloneDX() error {
 // the library knows its variants (tools as a list or as components and
 // services, manufacture and manufacturer).
 func (r *jsonReader) cdxMetadata() error {
-	raw, err := r.d.Raw(r.str[:0])
-	r.str = raw
+	raw, err := r.d.Raw(r.raw[:0])
+	r.raw = raw
 	if err != nil {
 		return err
 	}
@@ -349,25 +349,25 @@ func cdxKeyName(bit uint32) string {
 // cdxField reads one known field of a component into b.
 func (r *jsonReader) cdxField(b *builder, bit uint32) error {
 	d := r.d
-	var err error
 	switch bit {
 	case kBOMRef, kName, kVersion, kPURL, kPublisher, kAuthor:
-		if r.str, err = d.ReadString(); err != nil {
+		v, err := d.ReadString()
+		if err != nil {
 			return err
 		}
 		switch bit {
 		case kBOMRef:
-			b.set(fID, r.str)
+			b.set(fID, v)
 		case kName:
-			b.set(fName, r.str)
+			b.set(fName, v)
 		case kVersion:
-			b.set(fVersion, r.str)
+			b.set(fVersion, v)
 		case kPURL:
-			b.addPURL(r.str)
+			b.addPURL(v)
 		case kPublisher:
-			b.set(fPublisher, r.str)
+			b.set(fPublisher, v)
 		case kAuthor:
-			b.set(fAuthor, r.str)
+			b.set(fAuthor, v)
 		}
 	case kSupplier, kManufacturer:
 		f := fSupplier
@@ -437,8 +437,9 @@ func (r *jsonReader) cdxLicense(b *builder) error {
 			err = r.objectFields(b, licenseKeys, out[:])
 			id, name = out[0], out[1]
 		case "expression":
-			if r.str, err = d.ReadString(); err == nil {
-				expr = b.add(r.str)
+			var v []byte
+			if v, err = d.ReadString(); err == nil {
+				expr = b.add(v)
 			}
 		default:
 			if err = caseVariant(key, cdxLicenseKeys); err == nil {
@@ -504,7 +505,6 @@ func (r *jsonReader) objectFields(b *builder, keys []string, out []span) error {
 			continue
 		}
 		v, err := d.ReadString()
-		r.str = v
 		if err != nil {
 			return fmt.Errorf("%s: %w", keys[i], err)
 		}

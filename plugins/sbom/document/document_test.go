@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -376,5 +377,24 @@ func TestContextCancelsARead(t *testing.T) {
 	_, err := ReadBytes(ctx, sbomgen.CycloneDX(10), Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v", err)
+	}
+}
+
+// The small objects decoded with the libraries (metadata, creationInfo)
+// are copied out of the decoder's buffer intact across refills.
+func TestMetadataAcrossRefills(t *testing.T) {
+	long := strings.Repeat("t", 150_000)
+	doc := `{"bomFormat":"CycloneDX","serialNumber":"urn:x","specVersion":"1.6","components":[{"name":"a","version":"1"}],` +
+		`"metadata":{"timestamp":"2024-01-01T00:00:00Z","tools":[{"name":"` + long + `"}],"authors":[{"name":"Jo"}],` +
+		`"component":{"name":"root","hashes":[{"alg":"SHA-256","content":"AB"}]}}}`
+	for _, r := range []io.Reader{strings.NewReader(doc), iotest.HalfReader(strings.NewReader(doc)), iotest.OneByteReader(strings.NewReader(doc))} {
+		d, err := Read(context.Background(), r, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Created.IsZero() || len(d.Creators) != 2 || d.Creators[1].Name != long || d.Creators[0].Name != "Jo" ||
+			len(d.Roots) != 1 || d.Roots[0].Digests[0].String() != "sha256:ab" || d.Serial != "urn:x" || d.Components[0].Version != "1" {
+			t.Fatalf("read %+v", d.Roots)
+		}
 	}
 }

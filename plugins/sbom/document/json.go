@@ -21,7 +21,7 @@ type jsonReader struct {
 	// keyCopy holds a key while its value is read, for error messages: a
 	// key may be a view of the decoder's buffer, which reading moves.
 	keyCopy []byte
-	str     []byte // scratch for string values
+	raw     []byte // scratch for the small objects decoded with the libraries
 	// builders holds one builder per nesting level of CycloneDX components.
 	builders []builder
 	// path is the index of the component being read at each nesting level,
@@ -165,10 +165,9 @@ func (r *jsonReader) topLevel(key string) error {
 	return err
 }
 
-// readString reads a string value into r.str.
+// readString reads a string value.
 func (r *jsonReader) readString() (string, error) {
 	s, err := r.d.ReadString()
-	r.str = s
 	return string(s), err
 }
 

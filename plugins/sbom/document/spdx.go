@@ -90,8 +90,8 @@ func (r *jsonReader) spdxKey(key string) error {
 // spdxCreationInfo reads creationInfo with tools-golang: one small object,
 // and the library parses its "Tool: name" creators.
 func (r *jsonReader) spdxCreationInfo() error {
-	raw, err := r.d.Raw(r.str[:0])
-	r.str = raw
+	raw, err := r.d.Raw(r.raw[:0])
+	r.raw = raw
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,6 @@ func (r *jsonReader) spdxField(b *builder, bit uint32) error {
 		})
 	}
 	v, err := d.ReadString()
-	r.str = v
 	if err != nil {
 		return err
 	}
