@@ -44,6 +44,7 @@ func (k purlKey) normalise() purlKey {
 }
 
 func pep503(name string) string {
+	name = strings.ToLower(name)
 	var b strings.Builder
 	sep := false
 	for i := 0; i < len(name); i++ {
@@ -56,9 +57,6 @@ func pep503(name string) string {
 			b.WriteByte('-')
 		}
 		sep = false
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
 		b.WriteByte(c)
 	}
 	return b.String()
@@ -80,19 +78,28 @@ func parsePURLKey(p string) (purlKey, string, bool) {
 	if i := strings.IndexByte(rest, '?'); i >= 0 {
 		rest = rest[:i]
 	}
-	version := ""
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 && at > strings.LastIndexByte(rest, '/') {
-		rest, version = rest[:at], rest[at+1:]
-		if v, err := url.PathUnescape(version); err == nil {
-			version = v
-		}
-	}
 	slash := strings.IndexByte(rest, '/')
 	if slash <= 0 {
 		return purlKey{}, "", false
 	}
-	k := purlKey{typ: rest[:slash]}
-	segs := strings.Split(strings.Trim(rest[slash+1:], "/"), "/")
+	typ, remainder := rest[:slash], rest[slash+1:]
+	if strings.HasPrefix(remainder, "@") && (!strings.EqualFold(typ, "npm") || !strings.Contains(remainder, "/")) {
+		return purlKey{}, "", false
+	}
+	// The version follows the last '@' that does not start the remainder
+	// (an npm scope, "@babel/core"), as the purl specification and
+	// packageurl-go split it.
+	version := ""
+	if at := strings.LastIndexByte(remainder, '@'); at > 0 {
+		remainder, version = remainder[:at], remainder[at+1:]
+		v, err := url.PathUnescape(version)
+		if err != nil {
+			return purlKey{}, "", false
+		}
+		version = v
+	}
+	k := purlKey{typ: typ}
+	segs := strings.Split(remainder, "/")
 	var ns []string
 	for i, s := range segs {
 		if s == "" {
