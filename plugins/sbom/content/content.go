@@ -166,7 +166,7 @@ func (e *Evaluation) Component(c *document.Component) {
 	e.components++
 	var ck componentKeys
 	if len(p.required.specs)+len(p.denied.specs) > 0 {
-		ck = keysOf(c)
+		ck.fill(c)
 	}
 	if len(p.denied.specs) > 0 {
 		p.denied.candidates(c, &ck, func(i int) {
@@ -442,7 +442,8 @@ func describes(doc *document.Document, s *packageSpec, limit int) RuleResult {
 	var names []string
 	for i := range doc.Roots {
 		c := &doc.Roots[i].Component
-		ck := keysOf(c)
+		var ck componentKeys
+		ck.fill(c)
 		if s.matches(c, &ck) {
 			if ok, _, err := s.versionMatch(c, &ck); ok && err == nil {
 				rr.Detail = fmt.Sprintf("root %s", rootName(&doc.Roots[i]))

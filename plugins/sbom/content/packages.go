@@ -51,14 +51,33 @@ func parsePackageSpec(s string) (*packageSpec, error) {
 }
 
 // componentKeys is what specs are matched on, worked out once per
-// component.
+// component. The first purls sit in arrays, so the usual component (one
+// purl) costs no allocation.
 type componentKeys struct {
-	keys     []purlKey
-	versions []string // each purl's version
+	n    int
+	k    [2]purlKey
+	v    [2]string // each purl's version
+	more []purlKey
+	mv   []string
 }
 
-func keysOf(c *document.Component) componentKeys {
-	var ck componentKeys
+func (ck *componentKeys) add(k purlKey, v string) {
+	if ck.n < len(ck.k) {
+		ck.k[ck.n], ck.v[ck.n] = k, v
+	} else {
+		ck.more, ck.mv = append(ck.more, k), append(ck.mv, v)
+	}
+	ck.n++
+}
+
+func (ck *componentKeys) key(i int) (purlKey, string) {
+	if i < len(ck.k) {
+		return ck.k[i], ck.v[i]
+	}
+	return ck.more[i-len(ck.k)], ck.mv[i-len(ck.k)]
+}
+
+func (ck *componentKeys) fill(c *document.Component) {
 	for i := -1; i < len(c.OtherPURLs); i++ {
 		p := c.PURL
 		if i >= 0 {
@@ -68,11 +87,9 @@ func keysOf(c *document.Component) componentKeys {
 			continue
 		}
 		if k, v, ok := parsePURLKey(p); ok {
-			ck.keys = append(ck.keys, k)
-			ck.versions = append(ck.versions, v)
+			ck.add(k, v)
 		}
 	}
-	return ck
 }
 
 // matches reports whether the component is what the spec names, version
@@ -81,8 +98,8 @@ func (s *packageSpec) matches(c *document.Component, ck *componentKeys) bool {
 	if s.purl == nil {
 		return c.Name == s.name
 	}
-	for _, k := range ck.keys {
-		if k == *s.purl {
+	for i := 0; i < ck.n; i++ {
+		if k, _ := ck.key(i); k == *s.purl {
 			return true
 		}
 	}
@@ -98,11 +115,11 @@ func (s *packageSpec) versionMatch(c *document.Component, ck *componentKeys) (bo
 	typ := ""
 	if s.purl != nil {
 		typ = s.purl.typ
-	} else if len(ck.keys) > 0 {
-		typ = ck.keys[0].typ
+	} else if ck.n > 0 {
+		typ = ck.k[0].typ
 	}
-	if v == "" && len(ck.versions) > 0 {
-		v = ck.versions[0]
+	if v == "" && ck.n > 0 {
+		v = ck.v[0]
 	}
 	if s.constraint.IsZero() {
 		return true, v, nil
@@ -148,16 +165,18 @@ func (ix *packageIndex) candidates(c *document.Component, ck *componentKeys, f f
 	if len(ix.byKey) == 0 {
 		return
 	}
-	seen := -1
-	for j, k := range ck.keys {
-		if j > 0 && k == ck.keys[0] {
+	for j := 0; j < ck.n; j++ {
+		k, _ := ck.key(j)
+		dup := false
+		for m := 0; m < j && !dup; m++ {
+			km, _ := ck.key(m)
+			dup = km == k
+		}
+		if dup {
 			continue
 		}
 		for _, i := range ix.byKey[k] {
-			if i != seen {
-				f(i)
-				seen = i
-			}
+			f(i)
 		}
 	}
 }

@@ -99,6 +99,17 @@ func parsePURLKey(p string) (purlKey, string, bool) {
 		version = v
 	}
 	k := purlKey{typ: typ}
+	if remainder != "" && strings.IndexByte(remainder, '%') < 0 && !strings.Contains(remainder, "//") &&
+		remainder[0] != '/' && remainder[len(remainder)-1] != '/' {
+		// The common case, without allocating: nothing to decode and no
+		// empty segment to drop.
+		if i := strings.LastIndexByte(remainder, '/'); i >= 0 {
+			k.namespace, k.name = remainder[:i], remainder[i+1:]
+		} else {
+			k.name = remainder
+		}
+		return k.normalise(), version, true
+	}
 	segs := strings.Split(remainder, "/")
 	var ns []string
 	for i, s := range segs {

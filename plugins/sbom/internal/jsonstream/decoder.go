@@ -175,8 +175,18 @@ func (d *Decoder) eofError(what string) error {
 	return d.syntax("unexpected end of input in %s (truncated document?)", what)
 }
 
-// skipSpace advances to the next non-whitespace byte and returns it.
+// skipSpace advances to the next non-whitespace byte and returns it. The
+// usual case, no whitespace, is small enough to inline.
 func (d *Decoder) skipSpace(what string) (byte, error) {
+	if d.pos < d.end {
+		if c := d.buf[d.pos]; c > ' ' {
+			return c, nil
+		}
+	}
+	return d.skipSpaceSlow(what)
+}
+
+func (d *Decoder) skipSpaceSlow(what string) (byte, error) {
 	for {
 		for d.pos < d.end {
 			c := d.buf[d.pos]
