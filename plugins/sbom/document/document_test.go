@@ -296,6 +296,8 @@ func TestBadDocuments(t *testing.T) {
 		{"over the component limit", string(sbomgen.CycloneDX(11)), "more than 10 components", Options{MaxComponents: 10}},
 		{"tag-value without SPDXVersion", "PackageName: a\n", "without an SPDXVersion", Options{}},
 		{"tag-value SPDX-9.9", "SPDXVersion: SPDX-9.9\n", `unsupported spdxVersion "SPDX-9.9"`, Options{}},
+		{"tag-value invalid UTF-8", "SPDXVersion: SPDX-2.3\nPackageName: a\xff\n", "line 2 is not valid UTF-8", Options{}},
+		{"tag-value line too long", "SPDXVersion: SPDX-2.3\nPackageComment: " + strings.Repeat("x", 70_000) + "\n", "line 2 is longer than", Options{}},
 		{"tag-value garbage line", "SPDXVersion: SPDX-2.3\nthis is no tag\n", "no colon", Options{}},
 		{"trailing garbage", `{"bomFormat":"CycloneDX","specVersion":"1.6"} x`, "after the document", Options{}},
 	}
