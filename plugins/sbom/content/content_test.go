@@ -327,3 +327,32 @@ func TestRealSBOMRules(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 }
+
+// The distroless SBOM's root, the image by digest, binds it to that digest
+// and to no other.
+func TestRealRootBinding(t *testing.T) {
+	f, err := os.Open(filepath.Join(realfixtures.Dir(t), "sbom", "unsigned", "guac", "distroless-cyclonedx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := document.Read(context.Background(), f, document.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		subject string
+		want    Status
+	}{
+		{"6ad5b696af3ca05a048bd29bf0f623040462638cb0b29c8d702cbb2805687388", Pass},
+		{"f7d810ba24b6f953614c0e029cd6d408a84d722035ad5b0a4fb9359039c38c83", Fail},
+	} {
+		res := evaluate(t, Rules{Describes: "gcr.io/distroless/static:nonroot"}, doc, Input{SubjectDigests: []document.Digest{{Algorithm: "sha256", Value: c.subject}}})
+		if rr := res.Rule(RuleRootDigest); rr.Status != c.want {
+			t.Errorf("subject %s: %+v", c.subject, rr)
+		}
+		if rr := res.Rule(RuleDescribes); rr.Status != Pass {
+			t.Errorf("describes: %+v", rr)
+		}
+	}
+}
