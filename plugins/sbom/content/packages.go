@@ -159,8 +159,10 @@ func newPackageIndex(entries []string) (*packageIndex, error) {
 
 // candidates calls f with each spec index naming the component.
 func (ix *packageIndex) candidates(c *document.Component, ck *componentKeys, f func(int)) {
-	for _, i := range ix.byName[c.Name] {
-		f(i)
+	if len(ix.byName) > 0 {
+		for _, i := range ix.byName[c.Name] {
+			f(i)
+		}
 	}
 	if len(ix.byKey) == 0 {
 		return
