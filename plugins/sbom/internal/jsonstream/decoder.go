@@ -3,12 +3,14 @@
 // time, so that a document of hundreds of megabytes is read with a fixed
 // buffer and without building its tree.
 //
-// It exists because encoding/json cannot do this fast enough: its Decoder
-// reads a 30 MB CycloneDX document token by token at about 25 MB/s and
-// decodes one cyclonedx.Component at a time at about 60 MB/s on a 2-core
-// machine, which alone exceeds the time the SBOM verifier may take for the
-// whole verification. This decoder scans about ten times faster because it
-// allocates nothing for what the caller skips and never re-scans a value.
+// It exists because encoding/json cannot do this fast enough: on a 2-core
+// machine its Decoder reads a 40 MB, 100,000-component CycloneDX document
+// token by token at about 25 MB/s, and decoding it one cyclonedx.Component
+// at a time runs at about 60 MB/s, which alone exceeds the time the SBOM
+// verifier may take for the whole verification. This decoder validates
+// the same document at about 650 MB/s and reads it into the SBOM model at
+// about 280 MB/s, allocating nothing for what the caller skips and
+// returning strings as views of its buffer.
 //
 // It is strict where encoding/json is lenient: invalid UTF-8 in a string is
 // an error (encoding/json replaces it), and nesting is limited to a depth
