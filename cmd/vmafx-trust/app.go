@@ -16,6 +16,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
+	"github.com/vmafx/vmafx-trust/internal/cliflags"
 	"github.com/vmafx/vmafx-trust/internal/host"
 	"github.com/vmafx/vmafx-trust/internal/options"
 	"github.com/vmafx/vmafx-trust/internal/policy"
@@ -26,7 +27,7 @@ import (
 
 func newApp() *cli.App {
 	app := newAppUncached()
-	withCachedNames(app.Commands)
+	cliflags.CacheNames(app.Commands)
 	return app
 }
 

@@ -17,64 +17,69 @@ import (
 
 func pluginsCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "plugins",
-		Usage: "list and describe verifier plugins",
-		Subcommands: []*cli.Command{
-			{
-				Name:  "list",
-				Usage: "list the built-in plugins and those found on the plugin path",
-				Action: func(c *cli.Context) error {
-					s, err := startSession(c.Context, nil, true, nil)
-					if err != nil {
-						return err
-					}
-					defer s.Close()
-					tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(tw, "PLUGIN\tVERSION\tKINDS\tSOURCE")
-					for _, p := range s.Plugins().Plugins {
-						var kinds []string
-						for _, k := range p.Info.Kinds {
-							kinds = append(kinds, k.Kind)
-						}
-						src := p.Source.Path
-						switch {
-						case p.Source.Builtin && p.Source.InProcess != nil:
-							src = "built-in (in process)"
-						case p.Source.Builtin:
-							src = "built-in (own process)"
-						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name(), p.Info.Version, strings.Join(kinds, ","), src)
-					}
-					if err := tw.Flush(); err != nil {
-						return err
-					}
-					if errs := s.LaunchErrors(); len(errs) > 0 {
-						return exitf(report.ExitUnchecked, "%d plugin(s) could not be started (see above)", len(errs))
-					}
-					return nil
-				},
-			},
-			{
-				Name:      "describe",
-				Usage:     "show a plugin's artifact kinds and their attributes",
-				ArgsUsage: "NAME",
-				Action: func(c *cli.Context) error {
-					if c.NArg() != 1 {
-						return exitf(report.ExitUsage, "plugins describe takes one plugin name")
-					}
-					s, err := startSession(c.Context, nil, true, nil)
-					if err != nil {
-						return err
-					}
-					defer s.Close()
-					p := s.Plugins().Find(c.Args().First())
-					if p == nil {
-						return exitf(report.ExitUsage, "no plugin named %q (see vmafx-trust plugins list)", c.Args().First())
-					}
-					describePlugin(c.App.Writer, p.Name(), p.Info)
-					return nil
-				},
-			},
+		Name:        "plugins",
+		Usage:       "list and describe verifier plugins",
+		Subcommands: []*cli.Command{pluginsListCommand(), pluginsDescribeCommand()},
+	}
+}
+
+func pluginsListCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list the built-in plugins and those found on the plugin path",
+		Action: func(c *cli.Context) error {
+			s, err := startSession(c.Context, nil, true, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "PLUGIN\tVERSION\tKINDS\tSOURCE")
+			for _, p := range s.Plugins().Plugins {
+				var kinds []string
+				for _, k := range p.Info.Kinds {
+					kinds = append(kinds, k.Kind)
+				}
+				src := p.Source.Path
+				switch {
+				case p.Source.Builtin && p.Source.InProcess != nil:
+					src = "built-in (in process)"
+				case p.Source.Builtin:
+					src = "built-in (own process)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name(), p.Info.Version, strings.Join(kinds, ","), src)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if errs := s.LaunchErrors(); len(errs) > 0 {
+				return exitf(report.ExitUnchecked, "%d plugin(s) could not be started (see above)", len(errs))
+			}
+			return nil
+		},
+	}
+}
+
+func pluginsDescribeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "describe",
+		Usage:     "show a plugin's artifact kinds and their attributes",
+		ArgsUsage: "NAME",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return exitf(report.ExitUsage, "plugins describe takes one plugin name")
+			}
+			s, err := startSession(c.Context, nil, true, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			p := s.Plugins().Find(c.Args().First())
+			if p == nil {
+				return exitf(report.ExitUsage, "no plugin named %q (see vmafx-trust plugins list)", c.Args().First())
+			}
+			describePlugin(c.App.Writer, p.Name(), p.Info)
+			return nil
 		},
 	}
 }
@@ -159,92 +164,4 @@ func trustedRootCommand() *cli.Command {
 			},
 		},
 	}
-}
-
-// reorderArgs moves flags in front of positional arguments for every
-// (sub)command, so `verify-blob FILE --bundle X` works as it does with cosign:
-// urfave/cli v2 stops parsing flags at the first positional argument.
-// Everything after "--" stays positional.
-func reorderArgs(app *cli.App, args []string) []string {
-	if len(args) < 2 {
-		return args
-	}
-	out := []string{args[0]}
-	rest := args[1:]
-	// Global flags come first; then walk down the command path.
-	cmds := app.Commands
-	var cmd *cli.Command
-	for len(rest) > 0 {
-		a := rest[0]
-		if strings.HasPrefix(a, "-") {
-			out = append(out, a)
-			rest = rest[1:]
-			continue
-		}
-		next := findCommand(cmds, a)
-		if next == nil {
-			break
-		}
-		out = append(out, a)
-		rest = rest[1:]
-		cmd = next
-		cmds = next.Subcommands
-		if len(cmds) == 0 {
-			break
-		}
-	}
-	if cmd == nil {
-		return append(out, rest...)
-	}
-	takesValue := map[string]bool{}
-	for _, f := range cmd.Flags {
-		takes := true
-		if d, ok := f.(cli.DocGenerationFlag); ok {
-			takes = d.TakesValue()
-		}
-		for _, n := range f.Names() {
-			takesValue[n] = takes
-		}
-	}
-	var flags, positional []string
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
-		if a == "--" {
-			// The user's separator is replaced by the one added below.
-			positional = append(positional, rest[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			positional = append(positional, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		if takesValue[name] && i+1 < len(rest) {
-			flags = append(flags, rest[i+1])
-			i++
-		}
-	}
-	out = append(out, flags...)
-	if len(positional) > 0 {
-		out = append(out, "--")
-	}
-	return append(out, positional...)
-}
-
-func findCommand(cmds []*cli.Command, name string) *cli.Command {
-	for _, c := range cmds {
-		if c.Name == name {
-			return c
-		}
-		for _, a := range c.Aliases {
-			if a == name {
-				return c
-			}
-		}
-	}
-	return nil
 }

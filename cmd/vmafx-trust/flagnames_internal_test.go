@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vmafx/vmafx-trust/internal/cliflags"
 )
 
 // commandPaths lists every command of the tree as its path of names.
@@ -33,10 +35,8 @@ func TestCachedFlagNames(t *testing.T) {
 		for i := range c {
 			where := strings.TrimSpace(path + " " + c[i].Name)
 			for j, f := range c[i].Flags {
-				switch f.(type) {
-				case *namedStringFlag, *namedBoolFlag, *namedStringSliceFlag, *namedIntFlag, *namedDurationFlag:
-				default:
-					t.Errorf("%s: flag %v is a %T without cached names (add a wrapper in flagnames.go)", where, f.Names(), f)
+				if !cliflags.HasCachedNames(f) {
+					t.Errorf("%s: flag %v is a %T without cached names (add a wrapper in internal/cliflags)", where, f.Names(), f)
 				}
 				got, want := f.Names(), p[i].Flags[j].Names()
 				if !slices.Equal(got, want) {

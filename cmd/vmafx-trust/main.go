@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/vmafx/vmafx-trust/internal/cliflags"
 	"github.com/vmafx/vmafx-trust/internal/host"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/internal/termtext"
@@ -76,7 +77,7 @@ func run(args []string) int {
 	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp()
-	err := app.RunContext(ctx, reorderArgs(app, args))
+	err := app.RunContext(ctx, cliflags.Reorder(app, args))
 	if err == nil {
 		return report.ExitOK
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vmafx/vmafx-trust/internal/cliflags"
 )
 
 func TestReorderArgs(t *testing.T) {
@@ -136,7 +138,7 @@ func TestReorderArgs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := append([]string(nil), tt.args...)
-			got := reorderArgs(app, in)
+			got := cliflags.Reorder(app, in)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("reorderArgs(%q)\n got %q\nwant %q", tt.args, got, tt.want)
 			}
@@ -231,7 +233,7 @@ func TestReorderedArgsParse(t *testing.T) {
 			}
 			names = append(names, "format", "offline", "var", "check", "bundle")
 			app := recordingApp(&got, names...)
-			if err := app.RunContext(context.Background(), reorderArgs(app, tt.args)); err != nil {
+			if err := app.RunContext(context.Background(), cliflags.Reorder(app, tt.args)); err != nil {
 				t.Fatalf("run: %v", err)
 			}
 			if got.cmd != tt.wantCmd {
