@@ -23,7 +23,7 @@ type Options struct {
 // formats maps a --format name to its writer.
 func formats() map[string]func(Options) Writer {
 	return map[string]func(Options) Writer{
-		"text": func(o Options) Writer { return Text{Color: o.Color, Verbose: o.Verbose} },
+		"text": func(o Options) Writer { return Text(o) },
 		"json": func(Options) Writer { return JSON{} },
 	}
 }

@@ -174,14 +174,14 @@ func tlogEntryFromRekorBundle(data []byte) (*protorekor.TransparencyLogEntry, er
 	}
 	body, err := base64.StdEncoding.DecodeString(rb.Payload.Body)
 	if err != nil || len(body) == 0 {
-		return nil, errors.New("Payload.body is empty or not base64")
+		return nil, errors.New("the Rekor bundle's Payload.body is empty or not base64")
 	}
 	var kind struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 	}
 	if err := json.Unmarshal(body, &kind); err != nil || kind.Kind == "" {
-		return nil, errors.New("Payload.body is not a Rekor entry")
+		return nil, errors.New("the Rekor bundle's Payload.body is not a Rekor entry")
 	}
 	logID, err := hex.DecodeString(rb.Payload.LogID)
 	if err != nil || len(logID) == 0 {

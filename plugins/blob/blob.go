@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/sdk/fetch"
@@ -23,7 +22,6 @@ const Version = "0.1.0"
 
 // Plugin verifies blobs. The zero value is ready to use.
 type Plugin struct {
-	mu        sync.Mutex
 	materials trust.MaterialCache
 }
 

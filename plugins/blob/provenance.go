@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	slsa02 "github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/v0.2"
-	slsa1 "github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	intoto "github.com/in-toto/attestation/go/v1"
@@ -54,7 +53,22 @@ func readProvenance(st *intoto.Statement) (provenanceFacts, error) {
 		}
 		f.SourceRepository, f.SourceRef = splitGitURI(uri)
 	case predicateSLSA1:
-		var p slsa1.ProvenancePredicate
+		// The fields read here, of a SLSA v1 predicate. in-toto-golang's Go
+		// type for it is deprecated for protobuf-generated ones, which would
+		// need protojson to read the same JSON.
+		var p struct {
+			BuildDefinition struct {
+				ExternalParameters   json.RawMessage `json:"externalParameters"`
+				ResolvedDependencies []struct {
+					URI string `json:"uri"`
+				} `json:"resolvedDependencies"`
+			} `json:"buildDefinition"`
+			RunDetails struct {
+				Builder struct {
+					ID string `json:"id"`
+				} `json:"builder"`
+			} `json:"runDetails"`
+		}
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return f, fmt.Errorf("SLSA v1 predicate: %w", err)
 		}
@@ -68,9 +82,9 @@ func readProvenance(st *intoto.Statement) (provenanceFacts, error) {
 				URI string `json:"uri"`
 			} `json:"source"`
 		}
-		if b, err := json.Marshal(p.BuildDefinition.ExternalParameters); err == nil {
-			_ = json.Unmarshal(b, &ext)
-		}
+		// External parameters are the builder's own: a shape other than
+		// GitHub's leaves the source unknown, not the predicate unreadable.
+		_ = json.Unmarshal(p.BuildDefinition.ExternalParameters, &ext)
 		switch {
 		case ext.Workflow.Repository != "":
 			f.SourceRepository, f.SourceRef = normaliseRepo(ext.Workflow.Repository), ext.Workflow.Ref

@@ -540,7 +540,7 @@ func TestRedirectDropsCredentials(t *testing.T) {
 		mu.Unlock()
 		resp, err := http.Get("http://" + reg.Addr + r.URL.Path)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()

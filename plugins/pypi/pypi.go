@@ -38,7 +38,6 @@ const MaxParallel = 4
 
 // Plugin verifies PyPI releases. The zero value is ready to use.
 type Plugin struct {
-	mu        sync.Mutex
 	materials trust.MaterialCache
 }
 

@@ -556,7 +556,7 @@ func TestDownloadCancel(t *testing.T) {
 	}
 	unavailable := func(w http.ResponseWriter, r *http.Request, _ int) {
 		w.Header().Set("Retry-After", "5") // a long wait that the cancellation must cut short
-		http.Error(w, "busy", 503)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
 	}
 	tests := []struct {
 		name    string

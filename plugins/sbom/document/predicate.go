@@ -189,7 +189,7 @@ func readCosignCustom(ctx context.Context, d *jsonstream.Decoder, opts Options) 
 			}
 			if k, err := d.Kind(); err != nil || k != jsonstream.String {
 				if err == nil {
-					err = fmt.Errorf("Data is %s, not a string holding an SBOM", withArticle(k.String()))
+					err = fmt.Errorf("its Data is %s, not a string holding an SBOM", withArticle(k.String()))
 				}
 				return nil, fmt.Errorf("reading cosign's custom predicate: %w", err)
 			}
