@@ -1,6 +1,8 @@
 package options
 
 import (
+	"regexp"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/vmafx/vmafx-trust/internal/policy"
@@ -33,20 +35,35 @@ func (o *Certificate) IsSet() bool {
 }
 
 // identity is the identity the flags name; regexps are anchored, as a
-// policy anchors them.
-func (o *Certificate) identity() trust.Identity {
+// policy anchors them. Each regexp must compile as given: wrapped as
+// ^(?:…)$, one that does not (a)|(.*) can compile, no longer anchored.
+func (o *Certificate) identity() (trust.Identity, error) {
+	for _, re := range []struct{ flag, re string }{
+		{"certificate-identity-regexp", o.SANRegexp},
+		{"certificate-oidc-issuer-regexp", o.IssuerRegexp},
+	} {
+		if _, err := regexp.Compile(re.re); err != nil {
+			return trust.Identity{}, usagef("--%s %q: %v", re.flag, re.re, err)
+		}
+	}
 	return trust.Identity{
 		Name:          "command-line",
 		Subject:       o.SAN,
 		SubjectRegexp: policy.AnchorRegexp(o.SANRegexp),
 		Issuer:        o.Issuer,
 		IssuerRegexp:  policy.AnchorRegexp(o.IssuerRegexp),
-	}
+	}, nil
 }
 
 // Identity is the keyless identity the flags name. Like cosign, it needs
 // both a subject and an issuer criterion.
-func (o *Certificate) Identity() (trust.Identity, error) { return finish(o.identity()) }
+func (o *Certificate) Identity() (trust.Identity, error) {
+	id, err := o.identity()
+	if err != nil {
+		return id, err
+	}
+	return finish(id)
+}
 
 // finish checks a keyless identity built from flags.
 func finish(id trust.Identity) (trust.Identity, error) {
@@ -172,7 +189,10 @@ func (o *Keyless) IsSet() bool { return o.Certificate.IsSet() || o.GitHub.IsSet(
 // GitHub's issuer; --source-ref and --deny-self-hosted-runners constrain
 // whichever identity the other flags name.
 func (o *Keyless) Identity() (trust.Identity, error) {
-	id := o.Certificate.identity()
+	id, err := o.Certificate.identity()
+	if err != nil {
+		return id, err
+	}
 	o.CertificateExtensions.apply(&id)
 	g, err := o.GitHub.spec()
 	if err != nil {

@@ -98,8 +98,21 @@ func TestCertificate(t *testing.T) {
 		{name: "missing SAN", args: []string{"--certificate-oidc-issuer", iss}, wantErr: []string{"--certificate-identity"}},
 		{name: "missing SAN with an issuer regexp", args: []string{"--certificate-oidc-issuer-regexp", ".*"}, wantErr: []string{"--certificate-identity"}},
 		{name: "no flags", args: nil, wantErr: []string{"--certificate-identity"}},
-		{name: "invalid SAN regexp", args: []string{"--certificate-identity-regexp", "(", "--certificate-oidc-issuer", iss}, wantErr: []string{"error parsing regexp", "missing closing )"}},
-		{name: "invalid issuer regexp", args: []string{"--certificate-identity", "dev@example.com", "--certificate-oidc-issuer-regexp", "[a-"}, wantErr: []string{"error parsing regexp", "invalid character class range"}},
+		{name: "invalid SAN regexp", args: []string{"--certificate-identity-regexp", "(", "--certificate-oidc-issuer", iss}, wantErr: []string{"--certificate-identity-regexp", `"("`, "missing closing )"}},
+		{name: "invalid issuer regexp", args: []string{"--certificate-identity", "dev@example.com", "--certificate-oidc-issuer-regexp", "[a-"}, wantErr: []string{"--certificate-oidc-issuer-regexp", `"[a-"`, "missing closing ]"}},
+		{
+			// Wrapping as ^(?:…)$ must not turn a regexp that does not
+			// compile into one that does and is no longer anchored:
+			// ^(?:a)|(.*)$ matches any SAN that starts with a.
+			name:    "SAN regexp that only compiles once wrapped",
+			args:    []string{"--certificate-identity-regexp", `dev@example\.com)|(.*`, "--certificate-oidc-issuer", iss},
+			wantErr: []string{"--certificate-identity-regexp", "unexpected )"},
+		},
+		{
+			name:    "issuer regexp that only compiles once wrapped",
+			args:    []string{"--certificate-identity", "dev@example.com", "--certificate-oidc-issuer-regexp", `https://issuer\.example)|(.*`},
+			wantErr: []string{"--certificate-oidc-issuer-regexp", "unexpected )"},
+		},
 		{
 			name:    "exact and regexp SAN together",
 			args:    []string{"--certificate-identity", "a", "--certificate-identity-regexp", "a", "--certificate-oidc-issuer", iss},

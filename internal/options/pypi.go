@@ -135,7 +135,10 @@ func (o *PyPIVerify) Policy(args []string, distributionName func(string) (string
 		a.Attributes["publisher"] = pub
 		a.Identities = []trust.Identity{id}
 	case o.Certificate.IsSet():
-		id := o.Certificate.identity()
+		id, err := o.Certificate.identity()
+		if err != nil {
+			return nil, err
+		}
 		if id.Subject == "" && id.SubjectRegexp == "" || id.Issuer == "" && id.IssuerRegexp == "" {
 			return nil, usagef("--certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] go together")
 		}

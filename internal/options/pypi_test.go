@@ -168,7 +168,12 @@ func TestPyPIVerify(t *testing.T) {
 		},
 		{name: "certificate identity without issuer", args: []string{"--certificate-identity", "dev@example.com", "vmaf==1"}, wantErr: []string{"go together"}},
 		{name: "certificate issuer without identity", args: []string{"--certificate-oidc-issuer", "https://issuer.example", "vmaf==1"}, wantErr: []string{"go together"}},
-		{name: "invalid certificate regexp", args: []string{"--certificate-identity-regexp", "(", "--certificate-oidc-issuer", "https://issuer.example", "vmaf==1"}, wantErr: []string{"error parsing regexp"}},
+		{name: "invalid certificate regexp", args: []string{"--certificate-identity-regexp", "(", "--certificate-oidc-issuer", "https://issuer.example", "vmaf==1"}, wantErr: []string{"--certificate-identity-regexp", "missing closing )"}},
+		{
+			name:    "certificate regexp that only compiles once wrapped",
+			args:    []string{"--certificate-identity-regexp", `a)|(.*`, "--certificate-oidc-issuer", "https://issuer.example", "vmaf==1"},
+			wantErr: []string{"--certificate-identity-regexp", "unexpected )"},
+		},
 		{name: "publisher and certificate", args: append(append(slices.Clone(ghPub), keyless...), "vmaf==1"), wantErr: []string{"not both"}},
 		{name: "environment and certificate", args: append([]string{"--environment", "pypi"}, append(slices.Clone(keyless), "vmaf==1")...), wantErr: []string{"not both"}},
 		{name: "neither publisher nor certificate", args: []string{"vmaf==1.4.0"}, wantErr: []string{"who must have published it?"}},
