@@ -99,6 +99,11 @@ func (o *CertificateExtensions) Flags() []cli.Flag {
 	}
 }
 
+// IsSet reports whether any of the group's flags was given.
+func (o *CertificateExtensions) IsSet() bool {
+	return o.WorkflowRepository != "" || o.WorkflowRef != "" || o.WorkflowSHA != "" || o.WorkflowTrigger != "" || o.WorkflowName != ""
+}
+
 func (o *CertificateExtensions) apply(id *trust.Identity) {
 	for ext, v := range map[string]string{
 		"github_workflow_repository": o.WorkflowRepository,
@@ -182,8 +187,13 @@ func (o *Keyless) Flags() []cli.Flag {
 	return append(append(o.Certificate.Flags(), o.CertificateExtensions.Flags()...), o.GitHub.Flags()...)
 }
 
-// IsSet reports whether any flag naming a signer was given.
-func (o *Keyless) IsSet() bool { return o.Certificate.IsSet() || o.GitHub.IsSet() }
+// IsSet reports whether any of the groups' flags was given: one naming a
+// signer, or one that only constrains its certificate (an extension, the
+// source ref, the runner), which a key signature could not meet either.
+func (o *Keyless) IsSet() bool {
+	return o.Certificate.IsSet() || o.CertificateExtensions.IsSet() || o.GitHub.IsSet() ||
+		o.GitHub.SourceRef != "" || o.GitHub.DenySelfHostedRunners
+}
 
 // Identity is the keyless identity the flags name. gh-style flags imply
 // GitHub's issuer; --source-ref and --deny-self-hosted-runners constrain

@@ -476,6 +476,15 @@ func TestKeylessIsSet(t *testing.T) {
 		{[]string{"--repo", "o/r"}, true},
 		{[]string{"--signer-repo", "o/r"}, true},
 		{[]string{"--signer-workflow", "o/r/.github/workflows/x.yml"}, true},
+		// Flags that only constrain a certificate count too: with --key
+		// nothing would check them.
+		{[]string{"--source-ref", "refs/heads/main"}, true},
+		{[]string{"--deny-self-hosted-runners"}, true},
+		{[]string{"--certificate-github-workflow-repository", "o/r"}, true},
+		{[]string{"--certificate-github-workflow-ref", "refs/heads/main"}, true},
+		{[]string{"--certificate-github-workflow-sha", "abc"}, true},
+		{[]string{"--certificate-github-workflow-trigger", "push"}, true},
+		{[]string{"--certificate-github-workflow-name", "release"}, true},
 	}
 	for _, tc := range tests {
 		var o options.Keyless

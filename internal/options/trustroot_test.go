@@ -102,10 +102,17 @@ func TestKey(t *testing.T) {
 		{"--certificate-identity-regexp", ".*"},
 		{"--certificate-oidc-issuer", "https://issuer.example"},
 		{"--certificate-oidc-issuer-regexp", ".*"},
+		{"--certificate-github-workflow-repository", "o/r"},
+		{"--certificate-github-workflow-ref", "refs/heads/main"},
+		{"--certificate-github-workflow-sha", "0123456789abcdef0123456789abcdef01234567"},
+		{"--certificate-github-workflow-trigger", "push"},
+		{"--certificate-github-workflow-name", "release"},
 		{"--owner", "o"},
 		{"--repo", "o/r"},
 		{"--signer-repo", "o/r"},
 		{"--signer-workflow", "o/r/.github/workflows/x.yml@refs/tags/v1"},
+		{"--source-ref", "refs/heads/main"},
+		{"--deny-self-hosted-runners"},
 	} {
 		tests = append(tests, struct {
 			name    string
