@@ -272,7 +272,8 @@ func requirements(r trust.Requirements) string {
 		s(r.TlogThreshold), s(r.SCTThreshold), s(r.TimestampThreshold), r.IgnoreTlog, r.RequireInclusionProof, r.TimeSource)
 }
 
-// TestInputs: --var and --var-file are repeatable, each value in order.
+// TestInputs: --var and --var-file are repeatable and each keeps its value
+// whole: HCL values such as ["a","b"] contain commas.
 func TestInputs(t *testing.T) {
 	tests := []struct {
 		name             string
@@ -285,6 +286,12 @@ func TestInputs(t *testing.T) {
 			args:     []string{"--var", "version=1.4.0", "--var", "repo=o/r", "--var-file", "a.hcl", "--var-file", "b.hcl"},
 			wantVars: []string{"version=1.4.0", "repo=o/r"},
 			wantVF:   []string{"a.hcl", "b.hcl"},
+		},
+		{
+			name:     "values with commas",
+			args:     []string{"--var", `tags=["a","b"]`, "--var", "note=x, y", "--var-file", "a,b.hcl"},
+			wantVars: []string{`tags=["a","b"]`, "note=x, y"},
+			wantVF:   []string{"a,b.hcl"},
 		},
 	}
 	for _, tc := range tests {
