@@ -164,6 +164,13 @@ func TestVerifyBlob(t *testing.T) {
 			wantAttrs: map[string]any{"path": abs("app.tar.gz"), "attestation": map[string]any{"predicate_type": "https://slsa.dev/provenance/v1"}},
 		},
 		{
+			// One attestation has one predicate type: two different ones
+			// cannot both be required, and neither may be dropped.
+			name: "attestation type and alias disagreeing", attestation: true,
+			args:    []string{"--type", "slsaprovenance1", "--predicate-type", "spdxjson", "app.tar.gz"},
+			wantErr: []string{"--type slsaprovenance1", "--predicate-type spdxjson"},
+		},
+		{
 			name: "attestation digest with a bundle", attestation: true,
 			args:      []string{"--bundle", "att.json", "--type", "cyclonedx", "sha256:" + strings.Repeat("ab", 32)},
 			wantName:  "sha256:" + strings.Repeat("ab", 32),
