@@ -181,7 +181,7 @@ func (o *PyPIVerify) files(a *policy.Artifact, args []string, p paths, distribut
 			if err := project(n, "--name "+n); err != nil {
 				return err
 			}
-			files = append(files, map[string]any{"name": n, "sha256": strings.ToLower(strings.TrimPrefix(sums[i], "sha256:"))})
+			files = append(files, map[string]any{"name": n, "sha256": strings.TrimPrefix(strings.ToLower(sums[i]), "sha256:")})
 		}
 		a.Attributes["file"] = files
 	case len(args) == 1 && strings.Contains(args[0], "=="):

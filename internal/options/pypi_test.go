@@ -125,6 +125,13 @@ func TestPyPIVerify(t *testing.T) {
 			}, "publisher": ghBlock},
 			wantID: ghBlock,
 		},
+		{
+			name:      "upper-case sha256 prefix",
+			args:      append(slices.Clone(ghPub), "--name", "vmaf-1.4.0.tar.gz", "--sha256", "SHA256:"+upper),
+			wantName:  "vmaf",
+			wantAttrs: map[string]any{"file": []any{map[string]any{"name": "vmaf-1.4.0.tar.gz", "sha256": hex64}}, "publisher": ghBlock},
+			wantID:    ghBlock,
+		},
 		{name: "more names than digests", args: append(slices.Clone(ghPub), "--name", "vmaf-1.tar.gz", "--name", "vmaf-2.tar.gz", "--sha256", hex64), wantErr: []string{"in pairs", "2 names, 1 digests"}},
 		{name: "digest without a name", args: append(slices.Clone(ghPub), "--sha256", hex64), wantErr: []string{"in pairs", "0 names, 1 digests"}},
 		{name: "names and arguments", args: append(slices.Clone(ghPub), "--name", "vmaf-1.tar.gz", "--sha256", hex64, "vmaf==1"), wantErr: []string{"not several"}},
