@@ -262,6 +262,9 @@ func fmtValue(v any) string {
 		return "[" + strings.Join(x.Value(), " ") + "]"
 	case *cli.StringSlice:
 		return "[" + strings.Join(x.Value(), " ") + "]"
+	case []string:
+		// A repeatable flag that keeps commas (options.Repeated).
+		return "[" + strings.Join(x, " ") + "]"
 	case string:
 		return x
 	case bool:

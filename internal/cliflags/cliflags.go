@@ -138,6 +138,8 @@ func cachedNames(f cli.Flag) cli.Flag {
 		return &namedIntFlag{t, names}
 	case *cli.DurationFlag:
 		return &namedDurationFlag{t, names}
+	case *cli.GenericFlag:
+		return &namedGenericFlag{t, names}
 	}
 	return f
 }
@@ -177,11 +179,18 @@ type namedDurationFlag struct {
 
 func (f *namedDurationFlag) Names() []string { return f.names() }
 
+type namedGenericFlag struct {
+	*cli.GenericFlag
+	names func() []string
+}
+
+func (f *namedGenericFlag) Names() []string { return f.names() }
+
 // HasCachedNames reports whether f answers Names() from a cache set by
 // CacheNames.
 func HasCachedNames(f cli.Flag) bool {
 	switch f.(type) {
-	case *namedStringFlag, *namedBoolFlag, *namedStringSliceFlag, *namedIntFlag, *namedDurationFlag:
+	case *namedStringFlag, *namedBoolFlag, *namedStringSliceFlag, *namedIntFlag, *namedDurationFlag, *namedGenericFlag:
 		return true
 	}
 	return false

@@ -1,6 +1,8 @@
 package options
 
 import (
+	"regexp"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/vmafx/vmafx-trust/internal/policy"
@@ -33,20 +35,35 @@ func (o *Certificate) IsSet() bool {
 }
 
 // identity is the identity the flags name; regexps are anchored, as a
-// policy anchors them.
-func (o *Certificate) identity() trust.Identity {
+// policy anchors them. Each regexp must compile as given: wrapped as
+// ^(?:…)$, one that does not (a)|(.*) can compile, no longer anchored.
+func (o *Certificate) identity() (trust.Identity, error) {
+	for _, re := range []struct{ flag, re string }{
+		{"certificate-identity-regexp", o.SANRegexp},
+		{"certificate-oidc-issuer-regexp", o.IssuerRegexp},
+	} {
+		if _, err := regexp.Compile(re.re); err != nil {
+			return trust.Identity{}, usagef("--%s %q: %v", re.flag, re.re, err)
+		}
+	}
 	return trust.Identity{
 		Name:          "command-line",
 		Subject:       o.SAN,
 		SubjectRegexp: policy.AnchorRegexp(o.SANRegexp),
 		Issuer:        o.Issuer,
 		IssuerRegexp:  policy.AnchorRegexp(o.IssuerRegexp),
-	}
+	}, nil
 }
 
 // Identity is the keyless identity the flags name. Like cosign, it needs
 // both a subject and an issuer criterion.
-func (o *Certificate) Identity() (trust.Identity, error) { return finish(o.identity()) }
+func (o *Certificate) Identity() (trust.Identity, error) {
+	id, err := o.identity()
+	if err != nil {
+		return id, err
+	}
+	return finish(id)
+}
 
 // finish checks a keyless identity built from flags.
 func finish(id trust.Identity) (trust.Identity, error) {
@@ -80,6 +97,11 @@ func (o *CertificateExtensions) Flags() []cli.Flag {
 		&cli.StringFlag{Name: "certificate-github-workflow-trigger", Usage: "GitHub workflow trigger extension", Destination: &o.WorkflowTrigger},
 		&cli.StringFlag{Name: "certificate-github-workflow-name", Usage: "GitHub workflow name extension", Destination: &o.WorkflowName},
 	}
+}
+
+// IsSet reports whether any of the group's flags was given.
+func (o *CertificateExtensions) IsSet() bool {
+	return o.WorkflowRepository != "" || o.WorkflowRef != "" || o.WorkflowSHA != "" || o.WorkflowTrigger != "" || o.WorkflowName != ""
 }
 
 func (o *CertificateExtensions) apply(id *trust.Identity) {
@@ -165,14 +187,22 @@ func (o *Keyless) Flags() []cli.Flag {
 	return append(append(o.Certificate.Flags(), o.CertificateExtensions.Flags()...), o.GitHub.Flags()...)
 }
 
-// IsSet reports whether any flag naming a signer was given.
-func (o *Keyless) IsSet() bool { return o.Certificate.IsSet() || o.GitHub.IsSet() }
+// IsSet reports whether any of the groups' flags was given: one naming a
+// signer, or one that only constrains its certificate (an extension, the
+// source ref, the runner), which a key signature could not meet either.
+func (o *Keyless) IsSet() bool {
+	return o.Certificate.IsSet() || o.CertificateExtensions.IsSet() || o.GitHub.IsSet() ||
+		o.GitHub.SourceRef != "" || o.GitHub.DenySelfHostedRunners
+}
 
 // Identity is the keyless identity the flags name. gh-style flags imply
 // GitHub's issuer; --source-ref and --deny-self-hosted-runners constrain
 // whichever identity the other flags name.
 func (o *Keyless) Identity() (trust.Identity, error) {
-	id := o.Certificate.identity()
+	id, err := o.Certificate.identity()
+	if err != nil {
+		return id, err
+	}
 	o.CertificateExtensions.apply(&id)
 	g, err := o.GitHub.spec()
 	if err != nil {

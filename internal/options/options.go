@@ -76,16 +76,47 @@ func (o *Cache) Flags() []cli.Flag {
 
 // Inputs are a policy's variables.
 type Inputs struct {
-	Vars     cli.StringSlice
-	VarFiles cli.StringSlice
+	Vars     Repeated
+	VarFiles Repeated
 }
 
 // Flags registers --var and --var-file.
 func (o *Inputs) Flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "var", Usage: "set a policy variable: --var name=value (repeatable)", Destination: &o.Vars},
-		&cli.StringSliceFlag{Name: "var-file", Usage: "read policy variables from an HCL file (repeatable)", Destination: &o.VarFiles},
+		&cli.GenericFlag{Name: "var", Usage: "set a policy variable: --var name=value (repeatable)", Destination: &o.Vars},
+		&cli.GenericFlag{Name: "var-file", Usage: "read policy variables from an HCL file (repeatable)", TakesFile: true, Destination: &o.VarFiles},
 	}
+}
+
+// Repeated is a repeatable flag's values, one per occurrence. Unlike
+// cli.StringSlice, it does not split a value at commas: HCL values such as
+// ["a","b"] contain them, and so may file names.
+type Repeated []string
+
+// Set adds one occurrence's value.
+func (r *Repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
+}
+
+// String is the values for help and debugging.
+func (r *Repeated) String() string {
+	if r == nil {
+		return ""
+	}
+	return strings.Join(*r, " ")
+}
+
+// Get is the values, as []string, for cli.Context.Value as for a
+// cli.StringSlice.
+func (r *Repeated) Get() any { return r.Value() }
+
+// Value is the values given, in order.
+func (r *Repeated) Value() []string {
+	if r == nil {
+		return nil
+	}
+	return slices.Clone(*r)
 }
 
 // paths makes command-line paths absolute against the working directory

@@ -135,7 +135,10 @@ func (o *PyPIVerify) Policy(args []string, distributionName func(string) (string
 		a.Attributes["publisher"] = pub
 		a.Identities = []trust.Identity{id}
 	case o.Certificate.IsSet():
-		id := o.Certificate.identity()
+		id, err := o.Certificate.identity()
+		if err != nil {
+			return nil, err
+		}
 		if id.Subject == "" && id.SubjectRegexp == "" || id.Issuer == "" && id.IssuerRegexp == "" {
 			return nil, usagef("--certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] go together")
 		}
@@ -178,7 +181,7 @@ func (o *PyPIVerify) files(a *policy.Artifact, args []string, p paths, distribut
 			if err := project(n, "--name "+n); err != nil {
 				return err
 			}
-			files = append(files, map[string]any{"name": n, "sha256": strings.ToLower(strings.TrimPrefix(sums[i], "sha256:"))})
+			files = append(files, map[string]any{"name": n, "sha256": strings.TrimPrefix(strings.ToLower(sums[i]), "sha256:")})
 		}
 		a.Attributes["file"] = files
 	case len(args) == 1 && strings.Contains(args[0], "=="):

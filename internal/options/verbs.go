@@ -80,12 +80,17 @@ func (o *VerifyBlob) Policy(verb string, args []string) (*policy.Policy, error) 
 	}
 	if o.Attestation {
 		att := map[string]any{}
-		pt := o.Type
-		if pt == "" {
-			pt = o.PredicateType
+		pt, alias := trust.ExpandPredicateType(o.Type), trust.ExpandPredicateType(o.PredicateType)
+		switch {
+		case pt != "" && alias != "" && pt != alias:
+			// One attestation has one predicate type: neither may be
+			// dropped in favour of the other.
+			return nil, usagef("--type %s and --predicate-type %s name different predicate types; give one", o.Type, o.PredicateType)
+		case pt == "":
+			pt = alias
 		}
 		if pt != "" {
-			att["predicate_type"] = trust.ExpandPredicateType(pt)
+			att["predicate_type"] = pt
 		}
 		a.Attributes["attestation"] = att
 	}
