@@ -59,7 +59,7 @@ var Schema = sdk.KindSchema{
 		Nesting:     sdk.NestingSingle,
 		Description: "Require an in-toto attestation (a DSSE bundle whose statement names the file's digest as a subject) rather than a plain signature.",
 		Attributes: []sdk.Attribute{
-			{Name: "predicate_type", Type: sdk.TypeString, Description: "The statement's predicate type must equal this.", Example: `"https://slsa.dev/provenance/v1"`},
+			{Name: "predicate_type", Type: sdk.TypeString, Description: "The statement's predicate type (a URI, or cosign's short names: slsaprovenance, slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom). An unversioned SBOM type also accepts its versions: https://spdx.dev/Document (spdxjson) accepts …/Document/v2.2 and /v2.3, https://cyclonedx.org/bom (cyclonedx) accepts …/bom/v1.N and https://cyclonedx.org/schema; any other type must be equal.", Example: `"https://slsa.dev/provenance/v1"`},
 		},
 	}},
 }
@@ -352,8 +352,11 @@ func checkAttestation(b *trust.Claims, source string, att *attestation, prov *pr
 	if err != nil {
 		return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 	}
-	if att != nil && att.PredicateType != "" && st.GetPredicateType() != att.PredicateType {
-		return fmt.Errorf("%s: predicate type: expected %s, found %s", source, att.PredicateType, st.GetPredicateType())
+	if att != nil && att.PredicateType != "" {
+		want := trust.ExpandPredicateType(att.PredicateType)
+		if !trust.PredicateTypeMatches(want, st.GetPredicateType()) {
+			return fmt.Errorf("%s: predicate type: expected %s, found %s", source, want, st.GetPredicateType())
+		}
 	}
 	if prov != nil {
 		facts, err := readProvenance(st)

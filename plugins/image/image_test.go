@@ -330,6 +330,76 @@ func TestOnlyAttestationIsNotSigned(t *testing.T) {
 	wantFail(t, res, "no https://cyclonedx.org/bom attestation", "found: "+spdxType)
 }
 
+// TestPredicateTypeFamilies: a required unversioned SBOM type is met by a
+// versioned attestation (GitHub's attest-sbom writes
+// https://spdx.dev/Document/v2.3), attached to the image or inherited from
+// its index; an attestation of another type does not meet it, and a
+// versioned requirement is not met by another version.
+func TestPredicateTypeFamilies(t *testing.T) {
+	const spdx23 = spdxType + "/v2.3"
+	e := newEnv(t)
+	reg := imagetest.NewRegistry(t, true)
+	repo := reg.Addr + "/vmafx/sbom"
+	sbom := imagetest.PushRandom(t, repo+":sbom")
+	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, sbom), e.attest(t, sbom, spdx23), spdx23, false)
+	prov := imagetest.PushRandom(t, repo+":prov")
+	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, prov), e.attest(t, prov, slsaType), slsaType, false)
+	index, children := imagetest.PushIndex(t, repo+":index", "linux/amd64")
+	e.legacyAtt(t, repo, index, spdx23)
+
+	p := New()
+	tests := []struct {
+		name  string
+		ref   string
+		attrs map[string]any
+		pass  bool
+		subs  []string // in the reason (fail) or the checks (pass)
+	}{
+		{name: "spdxjson meets v2.3", ref: ":sbom", attrs: map[string]any{"attestations": []string{"spdxjson"}}, pass: true,
+			subs: []string{spdxType + " (as " + spdx23 + ")"}},
+		{name: "family URI meets v2.3", ref: ":sbom", attrs: map[string]any{"attestations": []string{spdxType}}, pass: true},
+		{name: "v2.3 meets itself", ref: ":sbom", attrs: map[string]any{"attestations": []string{spdx23}}, pass: true},
+		{name: "v2.2 is not v2.3", ref: ":sbom", attrs: map[string]any{"attestations": []string{spdxType + "/v2.2"}},
+			subs: []string{"no " + spdxType + "/v2.2 attestation", "found: " + spdx23}},
+		{name: "cyclonedx is not SPDX", ref: ":sbom", attrs: map[string]any{"attestations": []string{"cyclonedx"}},
+			subs: []string{"no https://cyclonedx.org/bom attestation", "found: " + spdx23}},
+		{name: "provenance is not an SBOM", ref: ":prov", attrs: map[string]any{"attestations": []string{"spdxjson"}},
+			subs: []string{"no " + spdxType + " attestation", "found: " + slsaType}},
+		{name: "provenance meets provenance", ref: ":prov", attrs: map[string]any{"attestations": []string{"slsaprovenance1"}}, pass: true},
+		{name: "inherited from the index", ref: ":index", attrs: map[string]any{"platforms": "linux/amd64", "attestations": []string{"spdxjson"}}, pass: true,
+			subs: []string{"attached to the index"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs := map[string]any{"ref": repo + tt.ref, "signature": false}
+			for k, v := range tt.attrs {
+				attrs[k] = v
+			}
+			req := e.request(t, attrs, signerSAN)
+			res := verify(t, p, req)
+			if !tt.pass {
+				wantFail(t, res, tt.subs...)
+				return
+			}
+			wantPass(t, req, res)
+			checks := fmt.Sprint(res.Checks)
+			for _, s := range res.SubResults {
+				checks += fmt.Sprint(s.Checks)
+			}
+			for _, s := range tt.subs {
+				if !strings.Contains(checks, s) {
+					t.Errorf("checks lack %q: %s", s, checks)
+				}
+			}
+			if tt.ref == ":index" {
+				if len(res.SubResults) != 2 || res.SubResults[1].Name != "linux/amd64" || len(res.SubResults[1].Evidence) != 1 || res.SubResults[1].Evidence[0].SubjectDigest.String() != index {
+					t.Errorf("linux/amd64 (%s) is not covered by the index's attestation: %+v", children["linux/amd64"], res.SubResults)
+				}
+			}
+		})
+	}
+}
+
 // TestPlatforms: a two-platform index with the index and linux/amd64
 // signed: "all" fails and names linux/arm64; the index alone and
 // linux/amd64 alone pass; an absent platform fails.
