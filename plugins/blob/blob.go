@@ -238,7 +238,10 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 	if err != nil || b.MediaType == "" {
 		switch {
 		case trust.IsLegacyBlobBundle(doc):
-			// cosign's pre-2.0 blob bundle: the same material, converted.
+			// cosign's pre-bundle format (sign-blob or attest-blob
+			// --bundle): the same material, converted. For attest-blob
+			// the result holds the DSSE envelope, and its statement is
+			// bound to the digest below as any attestation is.
 			digest, err := d.digest("sha256")
 			if err != nil {
 				return nil, "", err
