@@ -40,6 +40,9 @@ type Detached struct {
 	// the envelope, and the digest given to BundleFromDetached must be a
 	// subject of its in-toto statement (verification checks that).
 	DSSEEnvelope []byte
+	// MaxSize bounds DSSEEnvelope, in bytes: 0 is MaxBundleSize, at most
+	// MaxBundleSizeLimit (an envelope may carry an SBOM).
+	MaxSize int
 }
 
 // legacyBlobBundle is the JSON `cosign sign-blob --bundle` and
@@ -69,10 +72,22 @@ func IsLegacyBlobBundle(data []byte) bool {
 
 // BundleFromLegacy converts cosign's old blob bundle into Sigstore bundle
 // JSON: a message signature over digest (sign-blob), or the DSSE envelope
-// whose statement must name digest as a subject (attest-blob).
+// whose statement must name digest as a subject (attest-blob). It reads at
+// most MaxBundleSize bytes.
 func BundleFromLegacy(data []byte, digest Digest) ([]byte, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
+	return BundleFromLegacyWithin(data, digest, MaxBundleSize)
+}
+
+// BundleFromLegacyWithin is BundleFromLegacy with another bound: maxSize
+// bytes (0: MaxBundleSize; at most MaxBundleSizeLimit), for bundles that
+// may carry an SBOM attestation.
+func BundleFromLegacyWithin(data []byte, digest Digest, maxSize int) ([]byte, error) {
+	limit, err := bundleLimit(maxSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, tooLarge("bundle", len(data), limit)
 	}
 	var lb legacyBlobBundle
 	if err := json.Unmarshal(data, &lb); err != nil {
@@ -81,7 +96,7 @@ func BundleFromLegacy(data []byte, digest Digest) ([]byte, error) {
 	if lb.Base64Signature == "" {
 		return nil, errors.New("cosign bundle has no base64Signature")
 	}
-	d := Detached{Signature: []byte(lb.Base64Signature), CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle}
+	d := Detached{Signature: []byte(lb.Base64Signature), CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle, MaxSize: limit}
 	if env, ok := legacyEnvelope(lb.Base64Signature); ok {
 		// attest-blob: the "signature" is the envelope; its signatures
 		// are inside.
@@ -138,8 +153,11 @@ func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
 	}
 	var env *protodsse.Envelope
 	if len(d.DSSEEnvelope) > 0 {
-		var err error
-		if env, err = parseDSSEEnvelope(d.DSSEEnvelope); err != nil {
+		limit, err := bundleLimit(d.MaxSize)
+		if err != nil {
+			return nil, err
+		}
+		if env, err = parseDSSEEnvelope(d.DSSEEnvelope, limit); err != nil {
 			return nil, err
 		}
 		b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: env}
@@ -286,15 +304,13 @@ type rekorHash struct {
 	Value     string `json:"value"`
 }
 
-// maxEnvelopeSize bounds a DSSE envelope read from a registry layer.
-const maxEnvelopeSize = MaxBundleSize
-
 // parseDSSEEnvelope reads a DSSE envelope as JSON ({"payloadType",
 // "payload", "signatures": [{"keyid", "sig"}]}, payload and signatures in
-// base64) into its protobuf form, which holds the raw bytes.
-func parseDSSEEnvelope(data []byte) (*protodsse.Envelope, error) {
-	if len(data) > maxEnvelopeSize {
-		return nil, fmt.Errorf("DSSE envelope is %d bytes, more than the %d allowed", len(data), maxEnvelopeSize)
+// base64) into its protobuf form, which holds the raw bytes; data is at
+// most limit bytes.
+func parseDSSEEnvelope(data []byte, limit int) (*protodsse.Envelope, error) {
+	if len(data) > limit {
+		return nil, tooLarge("DSSE envelope", len(data), limit)
 	}
 	var raw struct {
 		PayloadType string `json:"payloadType"`

@@ -1,9 +1,11 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,7 +53,7 @@ func hostVerify(t *testing.T, tr *sdk.TrustRoot, ev sdk.Evidence) (*trust.Outcom
 	}
 	return trust.VerifyBundle(m, trust.BundleCheck{
 		Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex},
-		Identities: []trust.Identity{trust.Identity(btIdentity)},
+		Identities: []trust.Identity{trust.Identity(btIdentity)}, MaxSize: sdk.MaxMessageSize,
 	})
 }
 
@@ -156,5 +158,95 @@ func TestAttestations(t *testing.T) {
 				t.Errorf("host found predicate type %q, want %q", out.PredicateType, tt.pred)
 			}
 		})
+	}
+}
+
+// TestMaxBundleSize: bundle files are bounded by 32 MiB, by 256 MiB when
+// the block requires an attestation, or by max_bundle_size (1 byte to
+// 1 GiB); evidence too large for one protocol message is "could not be
+// checked".
+func TestMaxBundleSize(t *testing.T) {
+	e := blobEnv(t)
+	tr := &sdk.TrustRoot{Name: "ts", TrustedRootJSON: e.rootJSON}
+	pad := func(doc []byte, n int) []byte { return append(bytes.Repeat([]byte(" "), n-len(doc)), doc...) }
+	overDefault := pad(e.attest, MaxBundleSize+1)
+	overDefaultLegacy := pad(legacyAttestBlob(t, e.attest, nil), MaxBundleSize+1)
+	tests := []struct {
+		name   string
+		bundle []byte
+		attrs  map[string]any
+		status sdk.Status
+		reason string
+	}{
+		{name: "over 32 MiB, no attestation required", bundle: overDefault, status: sdk.StatusFail,
+			reason: fmt.Sprintf("more than the %d allowed (max_bundle_size raises the limit)", MaxBundleSize)},
+		{name: "over 32 MiB, attestation required", bundle: overDefault, attrs: map[string]any{"attestation": map[string]any{}}, status: sdk.StatusPass},
+		{name: "over 32 MiB, provenance required", bundle: overDefault, attrs: map[string]any{"provenance": map[string]any{"builder_id": "https://example.com/nobody"}}, status: sdk.StatusFail,
+			reason: "provenance not accepted"}, // read, and judged on its content
+		{name: "over 32 MiB legacy attest-blob, attestation required", bundle: overDefaultLegacy, attrs: map[string]any{"attestation": map[string]any{}}, status: sdk.StatusPass},
+		{name: "over 32 MiB, max_bundle_size raises it", bundle: overDefault, attrs: map[string]any{"max_bundle_size": MaxBundleSize + 1}, status: sdk.StatusPass},
+		{name: "max_bundle_size lowers it", bundle: e.attest, attrs: map[string]any{"attestation": map[string]any{}, "max_bundle_size": 1024}, status: sdk.StatusFail,
+			reason: "more than the 1024 allowed (max_bundle_size raises the limit)"},
+		{name: "max_bundle_size 0", bundle: e.attest, attrs: map[string]any{"max_bundle_size": 0}, status: sdk.StatusFail, reason: "max_bundle_size = 0: want 1 to 1073741824 bytes"},
+		{name: "max_bundle_size over 1 GiB", bundle: e.attest, attrs: map[string]any{"max_bundle_size": trust.MaxBundleSizeLimit + 1}, status: sdk.StatusFail, reason: "want 1 to 1073741824 bytes"},
+		{name: "evidence over a protocol message", bundle: pad(e.attest, sdk.MaxMessageSize), attrs: map[string]any{"attestation": map[string]any{}}, status: sdk.StatusError,
+			reason: "a plugin may return to the host in one protocol message"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			attrs := map[string]any{"path": btWrite(t, filepath.Join(dir, "vmaf"), e.attFile), "bundle": btWrite(t, filepath.Join(dir, "vmaf.bundle"), tt.bundle)}
+			for k, v := range tt.attrs {
+				attrs[k] = v
+			}
+			req := &sdk.Request{Kind: "blob", Name: "vmaf", Attributes: btAttrs(t, attrs), Identities: []sdk.Identity{btIdentity}, Require: 1, TrustRoot: tr}
+			res, err := New().Verify(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.status || !strings.Contains(res.Reason, tt.reason) {
+				t.Fatalf("status %s (%s), want %s with %q", res.Status, res.Reason, tt.status, tt.reason)
+			}
+			if tt.status != sdk.StatusPass {
+				if len(res.Evidence) != 0 {
+					t.Errorf("a %s result carries evidence", res.Status)
+				}
+				return
+			}
+			if len(res.Evidence) != 1 {
+				t.Fatalf("%d evidence", len(res.Evidence))
+			}
+			if _, err := hostVerify(t, tr, res.Evidence[0]); err != nil {
+				t.Errorf("host verification: %v", err)
+			}
+		})
+	}
+}
+
+// TestCheckEvidenceSize: evidence up to maxEvidence passes on, one byte more
+// makes the result "could not be checked" without evidence.
+func TestCheckEvidenceSize(t *testing.T) {
+	half := maxEvidence / 2
+	for _, tt := range []struct {
+		sizes []int
+		ok    bool
+	}{
+		{[]int{1000}, true},
+		{[]int{maxEvidence}, true},
+		{[]int{half, maxEvidence - half}, true},
+		{[]int{maxEvidence + 1}, false},
+		{[]int{half, maxEvidence - half + 1}, false},
+	} {
+		res := &sdk.Result{Status: sdk.StatusPass}
+		for i, n := range tt.sizes {
+			res.Evidence = append(res.Evidence, sdk.Evidence{Type: sdk.EvidenceBundle, Bundle: make([]byte, n), Source: fmt.Sprintf("b%d", i)})
+		}
+		got := checkEvidenceSize(res)
+		if tt.ok != (got.Status == sdk.StatusPass && len(got.Evidence) == len(tt.sizes)) {
+			t.Errorf("sizes %v: status %s, %d evidence (%s)", tt.sizes, got.Status, len(got.Evidence), got.Reason)
+		}
+		if !tt.ok && (got.Status != sdk.StatusError || !strings.Contains(got.Reason, "b0: ")) {
+			t.Errorf("sizes %v: status %s, reason %q; want error naming each piece", tt.sizes, got.Status, got.Reason)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -145,7 +146,7 @@ func hostCheck(t *testing.T, req *sdk.Request, res *sdk.Result) {
 			t.Errorf("%s: pass with no evidence", part)
 		}
 		for _, ev := range evs {
-			if _, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex}, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements)}); err != nil {
+			if _, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex}, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements), MaxSize: sdk.MaxMessageSize}); err != nil {
 				t.Errorf("%s: evidence %s does not verify: %v", part, ev.Source, err)
 			}
 		}
@@ -397,6 +398,35 @@ func TestPredicateTypeFamilies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLargeAttestationBundle: an SBOM attestation bundle past trust's
+// default bound (32 MiB) is read under the attestation bound, as a referrer
+// and as a cosign .att envelope, and verifies.
+func TestLargeAttestationBundle(t *testing.T) {
+	e := newEnv(t)
+	reg := imagetest.NewRegistry(t, true)
+	repo := reg.Addr + "/vmafx/large"
+	pad := func(doc []byte) []byte { return append(bytes.Repeat([]byte(" "), trust.MaxBundleSize+1), doc...) }
+
+	referred := imagetest.PushRandom(t, repo+":referrer")
+	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, referred), pad(e.attest(t, referred, spdxType)), spdxType, false)
+	tagged := imagetest.PushRandom(t, repo+":att")
+	l, err := imagetest.SplitBundle(e.attest(t, tagged, spdxType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imagetest.AttachLegacy(t, repo, tagged, ".att", imagetest.Layer{Data: pad(l.Envelope), Annotations: l.Annotations()})
+
+	p := New()
+	for _, tag := range []string{":referrer", ":att"} {
+		req := e.request(t, map[string]any{"ref": repo + tag, "signature": false, "attestations": []string{"spdxjson"}}, signerSAN)
+		res := verify(t, p, req)
+		wantPass(t, req, res)
+		if len(res.Evidence) != 1 {
+			t.Errorf("%s: %d pieces of evidence, want 1", tag, len(res.Evidence))
+		}
 	}
 }
 
