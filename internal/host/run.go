@@ -17,6 +17,7 @@ import (
 
 	"github.com/vmafx/vmafx-trust/internal/pluginclient"
 	"github.com/vmafx/vmafx-trust/internal/policy"
+	"github.com/vmafx/vmafx-trust/internal/protocol"
 	"github.com/vmafx/vmafx-trust/pkg/sdk"
 	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
@@ -363,6 +364,12 @@ func sourceOf(ev sdk.Evidence) string {
 	return "unnamed"
 }
 
+// evidenceLimit bounds a bundle the host verifies: what one plugin
+// answer can carry (protocol.MaxMessageSize). Evidence larger than that
+// never arrives: the protocol refuses the answer, and the artifact is
+// reported as "could not be checked".
+const evidenceLimit = protocol.MaxMessageSize
+
 func verifyEvidence(m *trust.Material, a *policy.Artifact, ev sdk.Evidence) (EvidenceReport, *trust.Outcome, error) {
 	rep := EvidenceReport{Source: ev.Source, MediaType: ev.MediaType, SubjectDigest: ev.SubjectDigest.String()}
 	fail := func(err error) (EvidenceReport, *trust.Outcome, error) {
@@ -394,6 +401,10 @@ func verifyEvidence(m *trust.Material, a *policy.Artifact, ev sdk.Evidence) (Evi
 		Identities:   a.Identities,
 		UseKey:       a.UseKey,
 		Requirements: a.Requirements,
+		// The evidence came in one protocol message, which bounds it
+		// already; a plugin's own bound (an SBOM attestation may be large)
+		// is not the host's to narrow.
+		MaxSize: evidenceLimit,
 	})
 	if err != nil {
 		return fail(err)

@@ -16,6 +16,13 @@ import (
 // ProtocolVersion is the plugin protocol major version this SDK speaks.
 const ProtocolVersion = protocol.Version
 
+// MaxMessageSize bounds each message between host and plugin, either way.
+// A Result is one message: when it is larger (evidence counts with its
+// bytes), the whole answer is refused and the host reports the artifact as
+// "could not be checked". A plugin whose evidence may be large (an SBOM
+// attestation bundle) checks it against this bound to say so itself.
+const MaxMessageSize = protocol.MaxMessageSize
+
 // Info describes a plugin: its name, version and the artifact kinds it serves.
 type Info struct {
 	Name    string

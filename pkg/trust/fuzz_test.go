@@ -12,6 +12,8 @@ func FuzzParseBundle(f *testing.F) {
 		`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`,
 		`{"base64Signature":"MEUCIQ==","cert":"","rekorBundle":{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","integratedTime":1,"logIndex":1,"logID":"00"}}}`,
 		`{"payloadType":"application/vnd.in-toto+json","payload":"","signatures":[]}`,
+		// cosign attest-blob's legacy bundle: the DSSE envelope in base64Signature.
+		`{"base64Signature":"eyJwYXlsb2FkVHlwZSI6ImFwcGxpY2F0aW9uL3ZuZC5pbi10b3RvK2pzb24iLCJwYXlsb2FkIjoiZTMwPSIsInNpZ25hdHVyZXMiOlt7InNpZyI6Ik1FVUNJUT09In1dfQ==","rekorBundle":{"SignedEntryTimestamp":"AA==","Payload":{"body":"eyJraW5kIjoiZHNzZSIsImFwaVZlcnNpb24iOiIwLjAuMSJ9","integratedTime":1,"logIndex":1,"logID":"00"}}}`,
 		`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"x"}},"messageSignature":{"signature":"AA=="}}`,
 		`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"x"}},"messageSignature":{"messageDigest":{"algorithm":"SHA2_256","digest":"AA=="},"signature":"AA=="}}`,
 		`[]`, `null`, ``,

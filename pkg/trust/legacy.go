@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -39,10 +40,16 @@ type Detached struct {
 	// the envelope, and the digest given to BundleFromDetached must be a
 	// subject of its in-toto statement (verification checks that).
 	DSSEEnvelope []byte
+	// MaxSize bounds DSSEEnvelope, in bytes: 0 is MaxBundleSize, at most
+	// MaxBundleSizeLimit (an envelope may carry an SBOM).
+	MaxSize int
 }
 
-// legacyBlobBundle is the JSON `cosign sign-blob --bundle` wrote before the
-// Sigstore bundle format.
+// legacyBlobBundle is the JSON `cosign sign-blob --bundle` and
+// `cosign attest-blob --bundle` wrote before the Sigstore bundle format.
+// For sign-blob, base64Signature is the signature over the blob's digest
+// and the Rekor entry a hashedrekord; for attest-blob, base64Signature is
+// the whole DSSE envelope (JSON) and the entry a dsse (or intoto) entry.
 type legacyBlobBundle struct {
 	Base64Signature string          `json:"base64Signature"`
 	Cert            string          `json:"cert"`
@@ -64,10 +71,23 @@ func IsLegacyBlobBundle(data []byte) bool {
 }
 
 // BundleFromLegacy converts cosign's old blob bundle into Sigstore bundle
-// JSON signing digest.
+// JSON: a message signature over digest (sign-blob), or the DSSE envelope
+// whose statement must name digest as a subject (attest-blob). It reads at
+// most MaxBundleSize bytes.
 func BundleFromLegacy(data []byte, digest Digest) ([]byte, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
+	return BundleFromLegacyWithin(data, digest, MaxBundleSize)
+}
+
+// BundleFromLegacyWithin is BundleFromLegacy with another bound: maxSize
+// bytes (0: MaxBundleSize; at most MaxBundleSizeLimit), for bundles that
+// may carry an SBOM attestation.
+func BundleFromLegacyWithin(data []byte, digest Digest, maxSize int) ([]byte, error) {
+	limit, err := bundleLimit(maxSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, tooLarge("bundle", len(data), limit)
 	}
 	var lb legacyBlobBundle
 	if err := json.Unmarshal(data, &lb); err != nil {
@@ -76,7 +96,12 @@ func BundleFromLegacy(data []byte, digest Digest) ([]byte, error) {
 	if lb.Base64Signature == "" {
 		return nil, errors.New("cosign bundle has no base64Signature")
 	}
-	d := Detached{Signature: []byte(lb.Base64Signature), CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle}
+	d := Detached{Signature: []byte(lb.Base64Signature), CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle, MaxSize: limit}
+	if env, ok := legacyEnvelope(lb.Base64Signature); ok {
+		// attest-blob: the "signature" is the envelope; its signatures
+		// are inside.
+		d.Signature, d.DSSEEnvelope = nil, env
+	}
 	if len(bytes.TrimSpace(lb.RekorBundle)) == 0 || string(bytes.TrimSpace(lb.RekorBundle)) == "null" {
 		d.RekorBundleJSON = nil
 	}
@@ -84,6 +109,23 @@ func BundleFromLegacy(data []byte, digest Digest) ([]byte, error) {
 		d.RFC3161 = [][]byte{lb.RFC3161.SignedRFC3161Timestamp}
 	}
 	return BundleFromDetached(d, digest)
+}
+
+// legacyEnvelope returns the JSON object base64Signature encodes, if it
+// encodes one: cosign attest-blob puts the DSSE envelope there. A raw
+// signature (ASN.1 DER, or the fixed-size bytes of Ed25519 or RSA) is never
+// a valid JSON object, so the two cannot be confused; JSON that is not a
+// DSSE envelope is then refused by the envelope parser.
+func legacyEnvelope(b64 string) ([]byte, bool) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil {
+		return nil, false
+	}
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return nil, false
+	}
+	return raw, true
 }
 
 type rekorBundle struct {
@@ -109,9 +151,13 @@ func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
 		MediaType:            "application/vnd.dev.sigstore.bundle+json;version=0.1",
 		VerificationMaterial: &protobundle.VerificationMaterial{},
 	}
+	var env *protodsse.Envelope
 	if len(d.DSSEEnvelope) > 0 {
-		env, err := parseDSSEEnvelope(d.DSSEEnvelope)
+		limit, err := bundleLimit(d.MaxSize)
 		if err != nil {
+			return nil, err
+		}
+		if env, err = parseDSSEEnvelope(d.DSSEEnvelope, limit); err != nil {
 			return nil, err
 		}
 		b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: env}
@@ -154,6 +200,9 @@ func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
 	if len(d.RekorBundleJSON) > 0 {
 		entry, err := tlogEntryFromRekorBundle(d.RekorBundleJSON)
 		if err != nil {
+			return nil, fmt.Errorf("rekor bundle: %w", err)
+		}
+		if err := checkEntryRecords(entry, env); err != nil {
 			return nil, fmt.Errorf("rekor bundle: %w", err)
 		}
 		vm.TlogEntries = []*protorekor.TransparencyLogEntry{entry}
@@ -200,15 +249,68 @@ func tlogEntryFromRekorBundle(data []byte) (*protorekor.TransparencyLogEntry, er
 	}, nil
 }
 
-// maxEnvelopeSize bounds a DSSE envelope read from a registry layer.
-const maxEnvelopeSize = MaxBundleSize
+// Rekor v1 entry kinds.
+const (
+	kindHashedRekord = "hashedrekord" // a signature over a digest
+	kindDSSE         = "dsse"         // a DSSE envelope
+	kindInToto       = "intoto"       // a DSSE envelope, older kind
+)
+
+// checkEntryRecords refuses a Rekor entry that does not record the
+// content it is paired with: a DSSE envelope (env non-nil) needs a dsse or
+// intoto entry whose payload hash is the SHA-256 of the envelope's payload;
+// a message signature needs a hashedrekord entry. Verification compares
+// the entry with the content too (signature, key, digest or payload hash);
+// the conversion checks the pairing so that a mismatch is named as one and
+// no bundle pairs an envelope with a plain signature's entry.
+func checkEntryRecords(entry *protorekor.TransparencyLogEntry, env *protodsse.Envelope) error {
+	kind := entry.GetKindVersion().GetKind()
+	if env == nil {
+		if kind != kindHashedRekord {
+			return fmt.Errorf("the Rekor entry is a %s entry, which does not record a signature over a digest (a %s entry does)", kind, kindHashedRekord)
+		}
+		return nil
+	}
+	if kind != kindDSSE && kind != kindInToto {
+		return fmt.Errorf("the Rekor entry is a %s entry, which does not record a DSSE envelope (a %s or %s entry does)", kind, kindDSSE, kindInToto)
+	}
+	var body struct {
+		Spec struct {
+			PayloadHash *rekorHash `json:"payloadHash"` // dsse
+			Content     struct {
+				PayloadHash *rekorHash `json:"payloadHash"` // intoto
+			} `json:"content"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(entry.GetCanonicalizedBody(), &body); err != nil {
+		return fmt.Errorf("the Rekor %s entry is not valid JSON: %w", kind, err)
+	}
+	h := body.Spec.PayloadHash
+	if h == nil {
+		h = body.Spec.Content.PayloadHash
+	}
+	if h == nil || h.Algorithm != "sha256" || h.Value == "" {
+		return fmt.Errorf("the Rekor %s entry records no SHA-256 payload hash", kind)
+	}
+	sum := sha256.Sum256(env.GetPayload())
+	if !strings.EqualFold(h.Value, hex.EncodeToString(sum[:])) {
+		return fmt.Errorf("the Rekor %s entry records payload hash %s, but the envelope's payload hashes to %x: the entry is for another envelope", kind, h.Value, sum)
+	}
+	return nil
+}
+
+type rekorHash struct {
+	Algorithm string `json:"algorithm"`
+	Value     string `json:"value"`
+}
 
 // parseDSSEEnvelope reads a DSSE envelope as JSON ({"payloadType",
 // "payload", "signatures": [{"keyid", "sig"}]}, payload and signatures in
-// base64) into its protobuf form, which holds the raw bytes.
-func parseDSSEEnvelope(data []byte) (*protodsse.Envelope, error) {
-	if len(data) > maxEnvelopeSize {
-		return nil, fmt.Errorf("DSSE envelope is %d bytes, more than the %d allowed", len(data), maxEnvelopeSize)
+// base64) into its protobuf form, which holds the raw bytes; data is at
+// most limit bytes.
+func parseDSSEEnvelope(data []byte, limit int) (*protodsse.Envelope, error) {
+	if len(data) > limit {
+		return nil, tooLarge("DSSE envelope", len(data), limit)
 	}
 	var raw struct {
 		PayloadType string `json:"payloadType"`

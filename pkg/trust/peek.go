@@ -29,9 +29,20 @@ type Claims struct {
 // validating its verification material. Plugins use it to bind a bundle to
 // their artifact and to give a precise reason when it is for another one;
 // trust is established only by VerifyBundle, which the host runs on every
-// piece of evidence.
+// piece of evidence. It reads at most MaxBundleSize bytes.
 func PeekBundle(data []byte) (*Claims, error) {
-	pb, err := unmarshalBundle(data)
+	return PeekBundleWithin(data, MaxBundleSize)
+}
+
+// PeekBundleWithin is PeekBundle with another bound: maxSize bytes (0:
+// MaxBundleSize; at most MaxBundleSizeLimit), for bundles that may carry an
+// SBOM attestation.
+func PeekBundleWithin(data []byte, maxSize int) (*Claims, error) {
+	limit, err := bundleLimit(maxSize)
+	if err != nil {
+		return nil, err
+	}
+	pb, err := unmarshalBundle(data, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +77,11 @@ func (c *Claims) Statement() (*intoto.Statement, error) {
 	return &st, nil
 }
 
-// unmarshalBundle decodes bundle JSON into its protobuf, bounded in size;
-// unknown fields are ignored, as newer bundle versions may add some.
-func unmarshalBundle(data []byte) (*protobundle.Bundle, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), MaxBundleSize)
+// unmarshalBundle decodes bundle JSON into its protobuf, bounded to limit
+// bytes; unknown fields are ignored, as newer bundle versions may add some.
+func unmarshalBundle(data []byte, limit int) (*protobundle.Bundle, error) {
+	if len(data) > limit {
+		return nil, tooLarge("bundle", len(data), limit)
 	}
 	if len(data) == 0 {
 		return nil, errors.New("bundle is empty")

@@ -16,9 +16,6 @@ import (
 	"golang.org/x/mod/semver"
 )
 
-// MaxBundleSize bounds a Sigstore bundle accepted for verification.
-const MaxBundleSize = 32 << 20
-
 // Digest is an artifact digest: algorithm (sha256, sha384, sha512) and hex.
 type Digest struct {
 	Algorithm string
@@ -107,6 +104,9 @@ type BundleCheck struct {
 	// certificate and identities.
 	UseKey       bool
 	Requirements Requirements
+	// MaxSize is the largest bundle accepted, in bytes; 0 means
+	// MaxBundleSize, and more than MaxBundleSizeLimit is refused.
+	MaxSize int
 }
 
 // Outcome is what a successful verification established.
@@ -148,7 +148,11 @@ func (b *parsedBundle) VerificationContent() (verify.VerificationContent, error)
 }
 
 func parseBundle(data []byte) (*parsedBundle, error) {
-	pb, err := unmarshalBundle(data)
+	return parseBundleWithin(data, MaxBundleSize)
+}
+
+func parseBundleWithin(data []byte, limit int) (*parsedBundle, error) {
+	pb, err := unmarshalBundle(data, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +204,11 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := parseBundle(c.Bundle)
+	limit, err := bundleLimit(c.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	b, err := parseBundleWithin(c.Bundle, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ var Schema = sdk.KindSchema{
 		{Name: "certificate", Type: sdk.TypePath, Description: "The signing certificate (PEM, or base64 of PEM) that goes with signature.", Example: `"dist/app.tar.gz.pem"`},
 		{Name: "certificate_chain", Type: sdk.TypePath, Description: "Intermediate and root certificates (PEM) for certificate, when the trust root does not hold them.", Example: `"dist/chain.pem"`},
 		{Name: "bundle", Type: sdk.TypePath, Description: "The Sigstore bundle (v0.1–v0.3), or a JSON Lines file of bundles (`gh attestation download`, `*.intoto.jsonl`): then at least one must verify. Default: <path>.sigstore.json, then <path>.bundle.", Example: `"dist/app.tar.gz.sigstore.json"`},
+		{Name: "max_bundle_size", Type: sdk.TypeNumber, Description: "Largest bundle file read, in bytes, at most 1 GiB. Default 32 MiB, or 256 MiB when the block requires an attestation or provenance (an SBOM attestation carries the whole SBOM). The verified bundles travel to the host in one plugin-protocol message of at most 64 MiB: larger evidence makes the blob \"could not be checked\" whatever this allows.", Example: "536870912"},
 	},
 	Blocks: []sdk.NestedBlock{{
 		TypeName:    "provenance",
@@ -59,7 +60,7 @@ var Schema = sdk.KindSchema{
 		Nesting:     sdk.NestingSingle,
 		Description: "Require an in-toto attestation (a DSSE bundle whose statement names the file's digest as a subject) rather than a plain signature.",
 		Attributes: []sdk.Attribute{
-			{Name: "predicate_type", Type: sdk.TypeString, Description: "The statement's predicate type must equal this.", Example: `"https://slsa.dev/provenance/v1"`},
+			{Name: "predicate_type", Type: sdk.TypeString, Description: "The statement's predicate type (a URI, or cosign's short names: slsaprovenance, slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom). An unversioned SBOM type also accepts its versions: https://spdx.dev/Document (spdxjson) accepts …/Document/v2.2 and /v2.3, https://cyclonedx.org/bom (cyclonedx) accepts …/bom/v1.N and https://cyclonedx.org/schema; any other type must be equal.", Example: `"https://slsa.dev/provenance/v1"`},
 		},
 	}},
 }
@@ -81,6 +82,7 @@ type attributes struct {
 	ChecksumsBundle  string           `json:"checksums_bundle"`
 	Name             string           `json:"name"`
 	MaxSize          int64            `json:"max_size"`
+	MaxBundleSize    *int64           `json:"max_bundle_size"`
 	Attestation      *attestation     `json:"attestation"`
 	Provenance       *provenanceRules `json:"provenance"`
 }
@@ -89,8 +91,58 @@ type attestation struct {
 	PredicateType string `json:"predicate_type"`
 }
 
-// MaxBundleSize bounds a bundle file read.
-const MaxBundleSize = trust.MaxBundleSize
+// Bundle file bounds. A bundle file is read whole and decoding it takes
+// several times its size, so the bound follows what the file may carry;
+// max_bundle_size overrides it, up to trust.MaxBundleSizeLimit.
+const (
+	// MaxBundleSize bounds the bundle files of a block that requires no
+	// attestation: signatures, a few KiB each.
+	MaxBundleSize = trust.MaxBundleSize
+	// MaxAttestationBundleSize bounds the bundle files of a block that
+	// requires an attestation or provenance: an SBOM attestation carries
+	// the whole SBOM, and `gh attestation download` writes it into the
+	// same JSON Lines file as the provenance.
+	MaxAttestationBundleSize = trust.MaxAttestationBundleSize
+)
+
+// bundleLimit is the bound on the block's bundle files.
+func (a attributes) bundleLimit() (int, error) {
+	switch {
+	case a.MaxBundleSize != nil && (*a.MaxBundleSize < 1 || *a.MaxBundleSize > trust.MaxBundleSizeLimit):
+		return 0, fmt.Errorf("max_bundle_size = %d: want 1 to %d bytes", *a.MaxBundleSize, trust.MaxBundleSizeLimit)
+	case a.MaxBundleSize != nil:
+		return int(*a.MaxBundleSize), nil
+	case a.Attestation != nil || a.Provenance != nil:
+		return MaxAttestationBundleSize, nil
+	}
+	return MaxBundleSize, nil
+}
+
+// maxEvidence is the most evidence one result can return: a result crosses
+// to the host as one plugin-protocol message (sdk.MaxMessageSize), and the
+// rest of it (checks, sources, reasons) is given a MiB.
+const maxEvidence = sdk.MaxMessageSize - 1<<20
+
+// checkEvidenceSize turns a result whose evidence cannot reach the host
+// into "could not be checked", naming the sizes: the protocol would refuse
+// the whole answer with a less telling error.
+func checkEvidenceSize(res *sdk.Result) *sdk.Result {
+	total := 0
+	var parts []string
+	for _, ev := range res.Evidence {
+		n := len(ev.Bundle) + len(ev.Signature) + len(ev.CertificatePEM) + len(ev.ChainPEM) + len(ev.TlogEntryJSON)
+		for _, ts := range ev.RFC3161 {
+			n += len(ts)
+		}
+		total += n
+		parts = append(parts, fmt.Sprintf("%s: %d bytes", ev.Source, n))
+	}
+	if total <= maxEvidence {
+		return res
+	}
+	res.Evidence = nil
+	return res.Errorf("evidence", "the evidence is %d bytes (%s), more than the %d bytes a plugin may return to the host in one protocol message: the host cannot verify it", total, strings.Join(parts, ", "), maxEvidence)
+}
 
 // Verify checks one blob.
 func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
@@ -106,6 +158,9 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		return res.Fail("attributes", "give path or digest, not both"), nil
 	case a.Signature != "" && (a.Bundle != "" || len(a.Bundles) > 0):
 		return res.Fail("attributes", "give bundle(s) or signature, not both"), nil
+	}
+	if _, err := a.bundleLimit(); err != nil {
+		return res.Fail("attributes", err.Error()), nil
 	}
 	m, err := p.material(req.TrustRoot)
 	if err != nil {
@@ -139,7 +194,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 			return r, nil
 		}
 	}
-	return res, nil
+	return checkEvidenceSize(res), nil
 }
 
 // candidate is one bundle to try, with where it came from.
@@ -168,9 +223,13 @@ func candidates(a attributes, d *digester) ([]candidate, error) {
 		}
 		paths = append([]string{p}, paths...)
 	}
+	limit, err := a.bundleLimit()
+	if err != nil {
+		return nil, err
+	}
 	var out []candidate
 	for _, p := range paths {
-		data, err := d.src.read(p, MaxBundleSize)
+		data, err := d.src.readBundle(p, int64(limit))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
@@ -232,21 +291,28 @@ func defaultBundleExists(src *source, a attributes) bool {
 // checkBundle binds one bundle to the blob's digest and pre-verifies it with
 // the same core the host uses, for a precise reason.
 func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source string, ids []trust.Identity, req *sdk.Request, a attributes, precheck bool) (*sdk.Evidence, string, error) {
+	limit, err := a.bundleLimit()
+	if err != nil {
+		return nil, "", err
+	}
 	// A Sigstore bundle names its media type; only a document that is not
 	// one is probed for the older formats (a probe parses it again).
-	b, err := trust.PeekBundle(doc)
+	b, err := trust.PeekBundleWithin(doc, limit)
 	if err != nil || b.MediaType == "" {
 		switch {
 		case trust.IsLegacyBlobBundle(doc):
-			// cosign's pre-2.0 blob bundle: the same material, converted.
+			// cosign's pre-bundle format (sign-blob or attest-blob
+			// --bundle): the same material, converted. For attest-blob
+			// the result holds the DSSE envelope, and its statement is
+			// bound to the digest below as any attestation is.
 			digest, err := d.digest("sha256")
 			if err != nil {
 				return nil, "", err
 			}
-			if doc, err = trust.BundleFromLegacy(doc, digest); err != nil {
+			if doc, err = trust.BundleFromLegacyWithin(doc, digest, limit); err != nil {
 				return nil, "", fmt.Errorf("%s: %w", source, err)
 			}
-			if b, err = trust.PeekBundle(doc); err != nil {
+			if b, err = trust.PeekBundleWithin(doc, limit); err != nil {
 				return nil, "", fmt.Errorf("%s: %w", source, err)
 			}
 		case isBareDSSE(doc):
@@ -289,7 +355,7 @@ func (p *Plugin) checkBundle(m *trust.Material, d *digester, doc []byte, source 
 		// doing it here too would only double the cost.
 		return ev, source + " binds " + digest.String() + " (the host verifies its signature, log entry and signer)", nil
 	}
-	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements)})
+	out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: doc, Digest: digest, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements), MaxSize: limit})
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", source, err)
 	}
@@ -352,8 +418,11 @@ func checkAttestation(b *trust.Claims, source string, att *attestation, prov *pr
 	if err != nil {
 		return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 	}
-	if att != nil && att.PredicateType != "" && st.GetPredicateType() != att.PredicateType {
-		return fmt.Errorf("%s: predicate type: expected %s, found %s", source, att.PredicateType, st.GetPredicateType())
+	if att != nil && att.PredicateType != "" {
+		want := trust.ExpandPredicateType(att.PredicateType)
+		if !trust.PredicateTypeMatches(want, st.GetPredicateType()) {
+			return fmt.Errorf("%s: predicate type: expected %s, found %s", source, want, st.GetPredicateType())
+		}
 	}
 	if prov != nil {
 		facts, err := readProvenance(st)

@@ -41,8 +41,12 @@ type btEnv struct {
 	other    []byte // another file's bundle (same signer)
 	attFile  []byte // the file an attestation names
 	attest   []byte // Attest with a statement whose subject is sha256(attFile)
-	keyBndl  []byte // SignBlobKey over file
-	keyPEM   []byte
+	// attestSBOM is Attest with an SPDX 2.3 statement (predicate type
+	// https://spdx.dev/Document/v2.3, as GitHub's attest-sbom writes it)
+	// whose subject is sha256(attFile).
+	attestSBOM []byte
+	keyBndl    []byte // SignBlobKey over file
+	keyPEM     []byte
 
 	// A TSA-only instance (no Rekor log, like GitHub's) whose leaf keys are
 	// P-521, so that a message signature over a SHA-512 digest verifies.
@@ -101,6 +105,18 @@ func newBlobEnv() (*btEnv, error) {
 		return nil, err
 	}
 	if e.attest, err = s.Attest(btSubject, btIssuer, st); err != nil {
+		return nil, err
+	}
+	sbom, err := json.Marshal(map[string]any{
+		"_type":         "https://in-toto.io/Statement/v1",
+		"subject":       []any{map[string]any{"name": "vmaf", "digest": map[string]string{"sha256": sha256Hex(e.attFile)}}},
+		"predicateType": "https://spdx.dev/Document/v2.3",
+		"predicate":     map[string]any{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e.attestSBOM, err = s.Attest(btSubject, btIssuer, sbom); err != nil {
 		return nil, err
 	}
 	if e.keyBndl, e.keyPEM, err = s.SignBlobKey(e.file); err != nil {

@@ -53,7 +53,7 @@ func (p *Plugin) verifyChecksums(ctx context.Context, res *sdk.Result, m *trust.
 
 	// The checksums file is a blob of its own, signed by the same identity.
 	sums := &digester{src: d.src, path: a.Checksums, cache: map[string]trust.Digest{}}
-	sumAttrs := attributes{Path: a.Checksums, Bundle: a.ChecksumsBundle, Attestation: nil}
+	sumAttrs := attributes{Path: a.Checksums, Bundle: a.ChecksumsBundle, MaxBundleSize: a.MaxBundleSize}
 	cands, err := candidates(sumAttrs, sums)
 	if err != nil {
 		return res.Fail("checksums signature", err.Error())

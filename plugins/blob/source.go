@@ -43,6 +43,25 @@ func (s *source) read(loc string, limit int64) ([]byte, error) {
 	return data, s.classify(err)
 }
 
+// readBundle is read for a bundle file, whose limit max_bundle_size sets:
+// a file over it is refused with a pointer to that attribute.
+func (s *source) readBundle(loc string, limit int64) ([]byte, error) {
+	if !fetch.IsURL(loc) {
+		data, err := sdk.ReadFile(loc, limit)
+		if st, serr := os.Stat(loc); err != nil && serr == nil && st.Size() > limit {
+			err = fmt.Errorf("%w (max_bundle_size raises the limit)", err)
+		}
+		return data, err
+	}
+	if err := s.online(loc); err != nil {
+		return nil, err
+	}
+	opts := s.opts
+	opts.LimitHint = "raise it with max_bundle_size"
+	data, err := fetch.Get(s.ctx, loc, limit, opts)
+	return data, s.classify(err)
+}
+
 // exists reports whether loc is there (a HEAD for URLs).
 func (s *source) exists(loc string) bool {
 	if !fetch.IsURL(loc) {

@@ -151,7 +151,7 @@ func fromDSSELayer(source string, envelope []byte, ann map[string]string, digest
 		c.err = fmt.Errorf("%s: %w", source, err)
 		return c
 	}
-	det.DSSEEnvelope = envelope
+	det.DSSEEnvelope, det.MaxSize = envelope, maxBlobSize
 	d, _ := trust.ParseDigest(digest)
 	doc, err := trust.BundleFromDetached(det, d)
 	if err != nil {
@@ -168,7 +168,7 @@ func fromDSSELayer(source string, envelope []byte, ann map[string]string, digest
 func fromBundle(source string, doc []byte, digest string) *candidate {
 	d, _ := trust.ParseDigest(digest)
 	c := &candidate{source: source, bundle: doc, subject: d, class: classAttestation}
-	b, err := trust.PeekBundle(doc)
+	b, err := trust.PeekBundleWithin(doc, maxBlobSize)
 	if err != nil {
 		c.err = fmt.Errorf("%s: %w", source, err)
 		return c
@@ -244,7 +244,7 @@ func preverify(c *candidate, m *trust.Material, req *sdk.Request, ids []trust.Id
 	c.tried = true
 	out, err := trust.VerifyBundle(m, trust.BundleCheck{
 		Bundle: c.bundle, Digest: c.subject, Identities: ids, UseKey: req.UseKey,
-		Requirements: trust.Requirements(req.Requirements),
+		Requirements: trust.Requirements(req.Requirements), MaxSize: maxBlobSize,
 	})
 	if err != nil {
 		var idErr *trust.IdentityError

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -67,7 +68,7 @@ var Schema = sdk.KindSchema{
 	Attributes: []sdk.Attribute{
 		{Name: "ref", Type: sdk.TypeString, Required: true, Description: "The image: `registry/repository:tag`, `registry/repository@sha256:…`, or `oci-layout://DIR[@sha256:…|:TAG]` (DIR relative to the policy). A tag is resolved once per run.", Example: `"ghcr.io/vmafx/vmafx:1.4.0"`},
 		{Name: "platforms", Type: sdk.TypeStringOrList, Description: "What must be signed: `index` (default: the digest the reference names, as cosign does), `all` (the index and every platform manifest it lists; one report row each), or a list of platforms such as `[\"linux/amd64\", \"linux/arm64\"]` (the index and those platforms; a comma-separated string works too).", Example: `"all"`},
-		{Name: "attestations", Type: sdk.TypeListString, Description: "Predicate types that must each be present and verified for every part (URIs, or cosign's short names: slsaprovenance, slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom). An attestation of the index also covers the platforms it lists.", Example: `["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"]`},
+		{Name: "attestations", Type: sdk.TypeListString, Description: "Predicate types that must each be present and verified for every part (URIs, or cosign's short names: slsaprovenance, slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom). An unversioned SBOM type also accepts its versions: spdxjson (https://spdx.dev/Document) accepts …/Document/v2.2 and /v2.3 (GitHub's attest-sbom), cyclonedx (https://cyclonedx.org/bom) accepts …/bom/v1.N and https://cyclonedx.org/schema; any other type must be equal. An attestation of the index also covers the platforms it lists.", Example: `["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"]`},
 		{Name: "signature", Type: sdk.TypeBool, Description: "Require a signature (`cosign sign`) of the image (default true). An attestation is never a signature; false checks only the attestations, as `cosign verify-attestation` does (with no attestations listed, any verified attestation).", Example: "false"},
 		{Name: "require_digest", Type: sdk.TypeBool, Description: "Fail unless ref is pinned by digest (@sha256:…).", Example: "true"},
 		{Name: "allow_reference_mismatch", Type: sdk.TypeBool, Description: "Accept legacy signatures whose payload names another repository (an image copied to a mirror). The digest must still match.", Example: "true"},
@@ -495,15 +496,18 @@ func (v *verifier) warnings() []sdk.Diagnostic {
 	return out
 }
 
-// inheritable returns the index's verified attestations by predicate type.
-func (v *verifier) inheritable(index part) map[string][]*candidate {
+// inheritable returns the index's verified attestations.
+func (v *verifier) inheritable(index part) []*candidate {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	out := map[string][]*candidate{}
-	for _, c := range v.verified[index.digest] {
-		out[c.predicateType] = append(out[c.predicateType], c)
-	}
-	return out
+	return append([]*candidate(nil), v.verified[index.digest]...)
+}
+
+// matches reports whether attestation c is of the predicate type want
+// (trust.PredicateTypeMatches: an unversioned SBOM type accepts its
+// versions).
+func matches(want string, c *candidate) bool {
+	return c.class == classAttestation && trust.PredicateTypeMatches(want, c.predicateType)
 }
 
 func (v *verifier) relevant(c *candidate) bool {
@@ -514,7 +518,7 @@ func (v *verifier) relevant(c *candidate) bool {
 		return !v.needSig // verify-attestation without --type: any
 	}
 	for _, p := range v.preds {
-		if p == c.predicateType {
+		if matches(p, c) {
 			return true
 		}
 	}
@@ -523,7 +527,7 @@ func (v *verifier) relevant(c *candidate) bool {
 
 // satisfied reports whether the verified candidates meet every demand.
 func (v *verifier) satisfied(cands []*candidate) (sig bool, atts bool) {
-	have := map[string]bool{}
+	var verified []*candidate
 	anyAtt := false
 	for _, c := range cands {
 		if !c.verified {
@@ -532,7 +536,7 @@ func (v *verifier) satisfied(cands []*candidate) (sig bool, atts bool) {
 		if c.class == classSignature {
 			sig = true
 		} else {
-			have[c.predicateType] = true
+			verified = append(verified, c)
 			anyAtt = true
 		}
 	}
@@ -541,7 +545,7 @@ func (v *verifier) satisfied(cands []*candidate) (sig bool, atts bool) {
 	}
 	atts = true
 	for _, p := range v.preds {
-		if !have[p] {
+		if !slices.ContainsFunc(verified, func(c *candidate) bool { return matches(p, c) }) {
 			atts = false
 		}
 	}
@@ -554,7 +558,7 @@ func (v *verifier) satisfied(cands []*candidate) (sig bool, atts bool) {
 // verifyPart finds and checks the evidence of one digest, in the issue's
 // order: referrers (or their tag fallback), then cosign's legacy tags for
 // what is still missing.
-func (v *verifier) verifyPart(ctx context.Context, pt part, inherited map[string][]*candidate) *sdk.Result {
+func (v *verifier) verifyPart(ctx context.Context, pt part, inherited []*candidate) *sdk.Result {
 	res := &sdk.Result{Status: sdk.StatusPass}
 	if pt.missing != "" {
 		return res.Fail("manifest", pt.missing)
@@ -672,7 +676,7 @@ func (v *verifier) preverifyAll(cands []*candidate) {
 }
 
 // decide turns the candidates into checks, evidence and a verdict.
-func (v *verifier) decide(res *sdk.Result, pt part, cands []*candidate, looked []string, inherited map[string][]*candidate) {
+func (v *verifier) decide(res *sdk.Result, pt part, cands []*candidate, looked []string, inherited []*candidate) {
 	var failures []string
 	fail := func(name, reason string, explain *trust.IdentityError) {
 		if explain != nil {
@@ -711,24 +715,29 @@ func (v *verifier) decide(res *sdk.Result, pt part, cands []*candidate, looked [
 	for _, want := range v.preds {
 		var all, ok []*candidate
 		for _, c := range cands {
-			if c.class == classAttestation && c.predicateType == want {
+			if matches(want, c) {
 				all = append(all, c)
 				if c.verified {
 					ok = append(ok, c)
 				}
 			}
 		}
-		if len(ok) == 0 && len(inherited[want]) > 0 {
-			for _, c := range inherited[want] {
-				cc := *c
-				cc.inheritedFrom = c.subject.String()
-				ok = append(ok, &cc)
+		if len(ok) == 0 {
+			for _, c := range inherited {
+				if matches(want, c) {
+					cc := *c
+					cc.inheritedFrom = c.subject.String()
+					ok = append(ok, &cc)
+				}
 			}
 		}
 		switch {
 		case len(ok) > 0:
 			for _, c := range ok {
-				detail := fmt.Sprintf("%s: %s (%s)", want, c.signer, c.source)
+				detail := fmt.Sprintf("%s: %s (%s)", c.predicateType, c.signer, c.source)
+				if c.predicateType != want {
+					detail = fmt.Sprintf("%s (as %s): %s (%s)", want, c.predicateType, c.signer, c.source)
+				}
 				if c.inheritedFrom != "" {
 					detail += fmt.Sprintf("; attached to the index %s, which lists this manifest", short(c.inheritedFrom))
 				}
@@ -756,14 +765,12 @@ func (v *verifier) decide(res *sdk.Result, pt part, cands []*candidate, looked [
 			}
 		}
 		if len(ok) == 0 {
-			for _, cs := range inherited {
-				for _, c := range cs {
-					cc := *c
-					cc.inheritedFrom = c.subject.String()
-					ok = append(ok, &cc)
-				}
+			for _, c := range inherited {
+				cc := *c
+				cc.inheritedFrom = c.subject.String()
+				ok = append(ok, &cc)
 			}
-			sort.Slice(ok, func(i, j int) bool { return ok[i].predicateType < ok[j].predicateType })
+			sort.SliceStable(ok, func(i, j int) bool { return ok[i].predicateType < ok[j].predicateType })
 		}
 		switch {
 		case len(ok) > 0:

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -145,7 +146,7 @@ func hostCheck(t *testing.T, req *sdk.Request, res *sdk.Result) {
 			t.Errorf("%s: pass with no evidence", part)
 		}
 		for _, ev := range evs {
-			if _, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex}, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements)}); err != nil {
+			if _, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: ev.Bundle, Digest: trust.Digest{Algorithm: ev.SubjectDigest.Algorithm, Hex: ev.SubjectDigest.Hex}, Identities: ids, UseKey: req.UseKey, Requirements: trust.Requirements(req.Requirements), MaxSize: sdk.MaxMessageSize}); err != nil {
 				t.Errorf("%s: evidence %s does not verify: %v", part, ev.Source, err)
 			}
 		}
@@ -328,6 +329,105 @@ func TestOnlyAttestationIsNotSigned(t *testing.T) {
 	wantPass(t, req, verify(t, p, req))
 	res = verify(t, p, e.request(t, map[string]any{"ref": repo + ":v1", "signature": false, "attestations": []string{"cyclonedx"}}, signerSAN))
 	wantFail(t, res, "no https://cyclonedx.org/bom attestation", "found: "+spdxType)
+}
+
+// TestPredicateTypeFamilies: a required unversioned SBOM type is met by a
+// versioned attestation (GitHub's attest-sbom writes
+// https://spdx.dev/Document/v2.3), attached to the image or inherited from
+// its index; an attestation of another type does not meet it, and a
+// versioned requirement is not met by another version.
+func TestPredicateTypeFamilies(t *testing.T) {
+	const spdx23 = spdxType + "/v2.3"
+	e := newEnv(t)
+	reg := imagetest.NewRegistry(t, true)
+	repo := reg.Addr + "/vmafx/sbom"
+	sbom := imagetest.PushRandom(t, repo+":sbom")
+	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, sbom), e.attest(t, sbom, spdx23), spdx23, false)
+	prov := imagetest.PushRandom(t, repo+":prov")
+	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, prov), e.attest(t, prov, slsaType), slsaType, false)
+	index, children := imagetest.PushIndex(t, repo+":index", "linux/amd64")
+	e.legacyAtt(t, repo, index, spdx23)
+
+	p := New()
+	tests := []struct {
+		name  string
+		ref   string
+		attrs map[string]any
+		pass  bool
+		subs  []string // in the reason (fail) or the checks (pass)
+	}{
+		{name: "spdxjson meets v2.3", ref: ":sbom", attrs: map[string]any{"attestations": []string{"spdxjson"}}, pass: true,
+			subs: []string{spdxType + " (as " + spdx23 + ")"}},
+		{name: "family URI meets v2.3", ref: ":sbom", attrs: map[string]any{"attestations": []string{spdxType}}, pass: true},
+		{name: "v2.3 meets itself", ref: ":sbom", attrs: map[string]any{"attestations": []string{spdx23}}, pass: true},
+		{name: "v2.2 is not v2.3", ref: ":sbom", attrs: map[string]any{"attestations": []string{spdxType + "/v2.2"}},
+			subs: []string{"no " + spdxType + "/v2.2 attestation", "found: " + spdx23}},
+		{name: "cyclonedx is not SPDX", ref: ":sbom", attrs: map[string]any{"attestations": []string{"cyclonedx"}},
+			subs: []string{"no https://cyclonedx.org/bom attestation", "found: " + spdx23}},
+		{name: "provenance is not an SBOM", ref: ":prov", attrs: map[string]any{"attestations": []string{"spdxjson"}},
+			subs: []string{"no " + spdxType + " attestation", "found: " + slsaType}},
+		{name: "provenance meets provenance", ref: ":prov", attrs: map[string]any{"attestations": []string{"slsaprovenance1"}}, pass: true},
+		{name: "inherited from the index", ref: ":index", attrs: map[string]any{"platforms": "linux/amd64", "attestations": []string{"spdxjson"}}, pass: true,
+			subs: []string{"attached to the index"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs := map[string]any{"ref": repo + tt.ref, "signature": false}
+			for k, v := range tt.attrs {
+				attrs[k] = v
+			}
+			req := e.request(t, attrs, signerSAN)
+			res := verify(t, p, req)
+			if !tt.pass {
+				wantFail(t, res, tt.subs...)
+				return
+			}
+			wantPass(t, req, res)
+			checks := fmt.Sprint(res.Checks)
+			for _, s := range res.SubResults {
+				checks += fmt.Sprint(s.Checks)
+			}
+			for _, s := range tt.subs {
+				if !strings.Contains(checks, s) {
+					t.Errorf("checks lack %q: %s", s, checks)
+				}
+			}
+			if tt.ref == ":index" {
+				if len(res.SubResults) != 2 || res.SubResults[1].Name != "linux/amd64" || len(res.SubResults[1].Evidence) != 1 || res.SubResults[1].Evidence[0].SubjectDigest.String() != index {
+					t.Errorf("linux/amd64 (%s) is not covered by the index's attestation: %+v", children["linux/amd64"], res.SubResults)
+				}
+			}
+		})
+	}
+}
+
+// TestLargeAttestationBundle: an SBOM attestation bundle past trust's
+// default bound (32 MiB) is read under the attestation bound, as a referrer
+// and as a cosign .att envelope, and verifies.
+func TestLargeAttestationBundle(t *testing.T) {
+	e := newEnv(t)
+	reg := imagetest.NewRegistry(t, true)
+	repo := reg.Addr + "/vmafx/large"
+	pad := func(doc []byte) []byte { return append(bytes.Repeat([]byte(" "), trust.MaxBundleSize+1), doc...) }
+
+	referred := imagetest.PushRandom(t, repo+":referrer")
+	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, referred), pad(e.attest(t, referred, spdxType)), spdxType, false)
+	tagged := imagetest.PushRandom(t, repo+":att")
+	l, err := imagetest.SplitBundle(e.attest(t, tagged, spdxType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imagetest.AttachLegacy(t, repo, tagged, ".att", imagetest.Layer{Data: pad(l.Envelope), Annotations: l.Annotations()})
+
+	p := New()
+	for _, tag := range []string{":referrer", ":att"} {
+		req := e.request(t, map[string]any{"ref": repo + tag, "signature": false, "attestations": []string{"spdxjson"}}, signerSAN)
+		res := verify(t, p, req)
+		wantPass(t, req, res)
+		if len(res.Evidence) != 1 {
+			t.Errorf("%s: %d pieces of evidence, want 1", tag, len(res.Evidence))
+		}
+	}
 }
 
 // TestPlatforms: a two-platform index with the index and linux/amd64

@@ -10,15 +10,24 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/vmafx/vmafx-trust/pkg/trust"
 )
 
 // Response limits. A manifest, an index or a referrers list is small JSON;
 // a layer we read is a simplesigning payload, a DSSE envelope or a Sigstore
-// bundle (an SBOM attestation can be large, so bundles get trust's limit).
+// bundle.
 const (
 	maxManifestSize = 4 << 20
-	maxBlobSize     = 32 << 20
-	maxPayloadSize  = 1 << 20 // simplesigning payloads are a few hundred bytes
+	// maxBlobSize bounds a DSSE envelope or Sigstore bundle layer, and a
+	// GitHub attestations API answer: any of them may be an SBOM
+	// attestation carrying the whole SBOM, hence trust's attestation
+	// bound. The verified ones return to the host in one plugin-protocol
+	// message (sdk.MaxMessageSize, 64 MiB): an answer with more evidence
+	// than that is refused by the protocol, and the image is reported as
+	// "could not be checked".
+	maxBlobSize    = trust.MaxAttestationBundleSize
+	maxPayloadSize = 1 << 20 // simplesigning payloads are a few hundred bytes
 
 	// maxDrain is the largest declared body that is read to its end when
 	// closed unread (a 404's error JSON, say), so that its connection is
@@ -74,7 +83,8 @@ func (g *guard) send(req *http.Request) (*http.Response, error) {
 		dropNotFoundBody(resp) // whatever its size: it is not read on
 		return resp, nil
 	}
-	limit := int64(maxBlobSize + 1<<20)
+	limit := int64(maxBlobSize + 1<<20) // the largest any blob read asks for, and a margin
+
 	if strings.Contains(req.URL.Path, "/manifests/") || strings.Contains(req.URL.Path, "/referrers/") {
 		limit = maxManifestSize
 	}
