@@ -353,12 +353,34 @@ func decodeIdentity(b *hcl.Block, ctx *hcl.EvalContext) (*Identity, hcl.Diagnost
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate github block", Detail: "An identity takes at most one github block.", Subject: content.Blocks[1].DefRange.Ptr()})
 	}
 	_ = r
+	// Each regular expression must compile as written: one that does not,
+	// such as `a\.com)|(.*`, can compile once wrapped in ^(?:…)$ and would
+	// then match anything.
+	given := map[string]string{"subject_regexp": id.SubjectRegexp, "issuer_regexp": id.IssuerRegexp}
+	for k, v := range id.ExtensionRegexps {
+		given["extension_regexps."+k] = v
+	}
+	for field, re := range given {
+		if re == "" {
+			continue
+		}
+		if _, err := regexp.Compile(re); err != nil {
+			where := ranges[field]
+			if where == nil {
+				where = ranges["extension_regexps"]
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid regular expression", Detail: fmt.Sprintf("%s: %s", field, err), Subject: where})
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	// Anchor regular expressions unless the author opted out.
 	anchor := func(re string) string {
-		if re == "" || unanchored {
+		if unanchored {
 			return re
 		}
-		return "^(?:" + trimEndAnchor(strings.TrimPrefix(re, "^")) + ")$"
+		return AnchorRegexp(re)
 	}
 	if unanchored && (id.SubjectRegexp != "" || id.IssuerRegexp != "" || len(id.ExtensionRegexps) > 0) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unanchored identity regexp",

@@ -1408,3 +1408,25 @@ blob "two" { path = "b" }
 		t.Fatal("a file that does not parse names block types")
 	}
 }
+
+// TestRegexpsCompileAsWritten: a regular expression that compiles only once
+// anchored (its own parentheses unbalanced until wrapped) would match any
+// value; it is an error where it is written.
+func TestRegexpsCompileAsWritten(t *testing.T) {
+	for _, tt := range []struct{ name, body string }{
+		{"subject_regexp", `subject_regexp = "dev@example\\.com)|(.*"`},
+		{"issuer_regexp", "subject = \"s\"\n  issuer_regexp = \"https://i)|(.*\""},
+		{"extension_regexps", "subject = \"s\"\n  extension_regexps = { source_repository_uri = \"x)|(.*\" }"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "identity \"x\" {\n  issuer = \"https://i\"\n  " + tt.body + "\n}\n"
+			if strings.Contains(tt.body, "issuer_regexp") {
+				src = "identity \"x\" {\n  " + tt.body + "\n}\n"
+			}
+			_, diags := decodeSrc(t, t.TempDir(), src, Inputs{})
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), "Invalid regular expression") {
+				t.Fatalf("accepted %q: %v", tt.body, diags)
+			}
+		})
+	}
+}
