@@ -247,33 +247,21 @@ func (d *Decoder) push(kind byte) error {
 
 // BeginObject consumes the start of an object; false (and nothing consumed
 // but the null) when the value is null.
-func (d *Decoder) BeginObject() (bool, error) {
-	k, err := d.Kind()
-	if err != nil {
-		return false, err
-	}
-	switch k {
-	case Object:
-		if err := d.push(inObject); err != nil {
-			return false, err
-		}
-		d.pos++
-		return true, nil
-	case Null:
-		return false, d.literal("null")
-	}
-	return false, d.syntax("found %s where an object was expected", k)
-}
+func (d *Decoder) BeginObject() (bool, error) { return d.begin(Object, inObject, "an object") }
 
 // BeginArray consumes the start of an array; false for null.
-func (d *Decoder) BeginArray() (bool, error) {
+func (d *Decoder) BeginArray() (bool, error) { return d.begin(Array, inArray, "an array") }
+
+// begin consumes the start of a container of kind want, entering state;
+// false for null.
+func (d *Decoder) begin(want Kind, state byte, what string) (bool, error) {
 	k, err := d.Kind()
 	if err != nil {
 		return false, err
 	}
 	switch k {
-	case Array:
-		if err := d.push(inArray); err != nil {
+	case want:
+		if err := d.push(state); err != nil {
 			return false, err
 		}
 		d.pos++
@@ -281,7 +269,7 @@ func (d *Decoder) BeginArray() (bool, error) {
 	case Null:
 		return false, d.literal("null")
 	}
-	return false, d.syntax("found %s where an array was expected", k)
+	return false, d.syntax("found %s where %s was expected", k, what)
 }
 
 // member moves past the separator before the next member of the innermost
