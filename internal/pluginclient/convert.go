@@ -31,7 +31,7 @@ func infoFromProto(p *pb.DescribeResponse) sdk.Info {
 func attrsFromProto(as []*pb.Attribute) []sdk.Attribute {
 	out := make([]sdk.Attribute, 0, len(as))
 	for _, a := range as {
-		out = append(out, sdk.Attribute{Name: a.GetName(), Type: a.GetType(), Required: a.GetRequired(), Description: a.GetDescription(), Example: a.GetExample()})
+		out = append(out, sdk.Attribute{Name: a.GetName(), Type: a.GetType(), Required: a.GetRequired(), Description: a.GetDescription(), Example: a.GetExample(), Kinds: a.GetKinds()})
 	}
 	return out
 }
@@ -66,7 +66,21 @@ func requestToProto(r *sdk.Request) *pb.VerifyRequest {
 			SubjectRegexp: id.SubjectRegexp, Extensions: protocol.CloneMap(id.Extensions), ExtensionRegexps: protocol.CloneMap(id.ExtensionRegexps),
 		})
 	}
+	for attr, ref := range r.References {
+		if out.References == nil {
+			out.References = map[string]*pb.Reference{}
+		}
+		pr := &pb.Reference{Kind: ref.Kind, Name: ref.Name, AttributesJson: protocol.CloneBytes(ref.Attributes)}
+		for _, pt := range ref.Parts {
+			pr.Parts = append(pr.Parts, &pb.ReferencePart{Name: pt.Name, Digest: &pb.Digest{Algorithm: pt.Digest.Algorithm, Hex: pt.Digest.Hex}})
+		}
+		out.References[attr] = pr
+	}
 	return out
+}
+
+func digestFromProto(d *pb.Digest) sdk.Digest {
+	return sdk.Digest{Algorithm: d.GetAlgorithm(), Hex: d.GetHex()}
 }
 
 func checksFromProto(cs []*pb.Check) []sdk.Check {
@@ -84,7 +98,7 @@ func evidenceFromProto(es []*pb.Evidence) []sdk.Evidence {
 			Type: sdk.EvidenceType(e.GetType()), MediaType: e.GetMediaType(), Bundle: e.GetBundle(), Signature: e.GetSignature(),
 			CertificatePEM: e.GetCertificatePem(), ChainPEM: e.GetChainPem(), TlogEntryJSON: e.GetTlogEntryJson(),
 			RFC3161: e.GetRfc3161Timestamps(), Source: e.GetSource(),
-			SubjectDigest: sdk.Digest{Algorithm: e.GetSubjectDigest().GetAlgorithm(), Hex: e.GetSubjectDigest().GetHex()},
+			SubjectDigest: digestFromProto(e.GetSubjectDigest()),
 		})
 	}
 	return out
@@ -101,16 +115,17 @@ func diagnosticsFromProto(ds []*pb.Diagnostic) []sdk.Diagnostic {
 func resultFromProto(p *pb.VerifyResponse) *sdk.Result {
 	out := &sdk.Result{
 		Status: sdk.Status(p.GetStatus()), Checks: checksFromProto(p.GetChecks()), Evidence: evidenceFromProto(p.GetEvidence()),
-		Reason: p.GetReason(), Diagnostics: diagnosticsFromProto(p.GetDiagnostics()),
+		Reason: p.GetReason(), Diagnostics: diagnosticsFromProto(p.GetDiagnostics()), Subject: digestFromProto(p.GetSubject()),
 	}
 	for _, s := range p.GetSubResults() {
 		out.SubResults = append(out.SubResults, sdk.SubResult{
 			Name: s.GetName(), Status: sdk.Status(s.GetStatus()), Checks: checksFromProto(s.GetChecks()),
-			Evidence: evidenceFromProto(s.GetEvidence()), Reason: s.GetReason(),
+			Evidence: evidenceFromProto(s.GetEvidence()), Reason: s.GetReason(), Subject: digestFromProto(s.GetSubject()),
 		})
 	}
 	return out
 }
+
 func progressFromProto(ev *pb.ProgressEvent) Progress {
 	return Progress{Kind: ev.GetKind(), Name: ev.GetName(), Label: ev.GetLabel(), Done: ev.GetDone(), Total: ev.GetTotal()}
 }

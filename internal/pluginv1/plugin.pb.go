@@ -195,7 +195,7 @@ func (x Evidence_Type) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Evidence_Type.Descriptor instead.
 func (Evidence_Type) EnumDescriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14, 0}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{16, 0}
 }
 
 type Diagnostic_Severity int32
@@ -244,7 +244,7 @@ func (x Diagnostic_Severity) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Diagnostic_Severity.Descriptor instead.
 func (Diagnostic_Severity) EnumDescriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{15, 0}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{17, 0}
 }
 
 type DescribeRequest struct {
@@ -435,13 +435,17 @@ func (x *KindSchema) GetBlocks() []*NestedBlock {
 type Attribute struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// A type expression: string, number, bool, path, list(string), map(string).
+	// A type expression: string, number, bool, path, list(string), map(string),
+	// reference.
 	// "path" is a string the host resolves against the policy file's directory
 	// unless it is absolute or a URL.
-	Type          string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
-	Required      bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
-	Description   string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	Example       string `protobuf:"bytes,5,opt,name=example,proto3" json:"example,omitempty"`
+	Type        string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Required    bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	Example     string `protobuf:"bytes,5,opt,name=example,proto3" json:"example,omitempty"`
+	// For type "reference": the artifact kinds the reference may name
+	// (`image.app` names the image block "app").
+	Kinds         []string `protobuf:"bytes,6,rep,name=kinds,proto3" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -509,6 +513,13 @@ func (x *Attribute) GetExample() string {
 		return x.Example
 	}
 	return ""
+}
+
+func (x *Attribute) GetKinds() []string {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
 }
 
 type NestedBlock struct {
@@ -926,7 +937,12 @@ type VerifyRequest struct {
 	PolicyDir string `protobuf:"bytes,8,opt,name=policy_dir,json=policyDir,proto3" json:"policy_dir,omitempty"`
 	// The transparency and timestamp evidence the policy demands; the host
 	// verifies with the same requirements.
-	Requirements  *Requirements `protobuf:"bytes,9,opt,name=requirements,proto3" json:"requirements,omitempty"`
+	Requirements *Requirements `protobuf:"bytes,9,opt,name=requirements,proto3" json:"requirements,omitempty"`
+	// The artifacts this block's reference attributes name, by attribute
+	// name, as this run verified them: the host verifies a referenced
+	// artifact first, and a block whose reference did not pass never reaches
+	// the plugin.
+	References    map[string]*Reference `protobuf:"bytes,10,rep,name=references,proto3" json:"references,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1024,6 +1040,137 @@ func (x *VerifyRequest) GetRequirements() *Requirements {
 	return nil
 }
 
+func (x *VerifyRequest) GetReferences() map[string]*Reference {
+	if x != nil {
+		return x.References
+	}
+	return nil
+}
+
+// Reference is a referenced artifact as this run verified it.
+type Reference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The referenced block's attributes, as its own plugin received them.
+	AttributesJson []byte `protobuf:"bytes,3,opt,name=attributes_json,json=attributesJson,proto3" json:"attributes_json,omitempty"`
+	// Each part that passed (one per report row) and the digest its verdict
+	// is about.
+	Parts         []*ReferencePart `protobuf:"bytes,4,rep,name=parts,proto3" json:"parts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reference) Reset() {
+	*x = Reference{}
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reference) ProtoMessage() {}
+
+func (x *Reference) ProtoReflect() protoreflect.Message {
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reference.ProtoReflect.Descriptor instead.
+func (*Reference) Descriptor() ([]byte, []int) {
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Reference) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Reference) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Reference) GetAttributesJson() []byte {
+	if x != nil {
+		return x.AttributesJson
+	}
+	return nil
+}
+
+func (x *Reference) GetParts() []*ReferencePart {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+type ReferencePart struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Digest        *Digest                `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReferencePart) Reset() {
+	*x = ReferencePart{}
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReferencePart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReferencePart) ProtoMessage() {}
+
+func (x *ReferencePart) ProtoReflect() protoreflect.Message {
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReferencePart.ProtoReflect.Descriptor instead.
+func (*ReferencePart) Descriptor() ([]byte, []int) {
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ReferencePart) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReferencePart) GetDigest() *Digest {
+	if x != nil {
+		return x.Digest
+	}
+	return nil
+}
+
 // Requirements on the evidence. Unset thresholds are derived from the trust
 // root (a tlog entry when it lists Rekor logs, an SCT when it lists CT logs,
 // one verified time source).
@@ -1046,7 +1193,7 @@ type Requirements struct {
 
 func (x *Requirements) Reset() {
 	*x = Requirements{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1058,7 +1205,7 @@ func (x *Requirements) String() string {
 func (*Requirements) ProtoMessage() {}
 
 func (x *Requirements) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1071,7 +1218,7 @@ func (x *Requirements) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Requirements.ProtoReflect.Descriptor instead.
 func (*Requirements) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Requirements) GetTlogThreshold() int32 {
@@ -1127,7 +1274,7 @@ type Check struct {
 
 func (x *Check) Reset() {
 	*x = Check{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1286,7 @@ func (x *Check) String() string {
 func (*Check) ProtoMessage() {}
 
 func (x *Check) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1299,7 @@ func (x *Check) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Check.ProtoReflect.Descriptor instead.
 func (*Check) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Check) GetName() string {
@@ -1186,7 +1333,7 @@ type Digest struct {
 
 func (x *Digest) Reset() {
 	*x = Digest{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1345,7 @@ func (x *Digest) String() string {
 func (*Digest) ProtoMessage() {}
 
 func (x *Digest) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1358,7 @@ func (x *Digest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Digest.ProtoReflect.Descriptor instead.
 func (*Digest) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Digest) GetAlgorithm() string {
@@ -1248,7 +1395,7 @@ type Evidence struct {
 
 func (x *Evidence) Reset() {
 	*x = Evidence{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1407,7 @@ func (x *Evidence) String() string {
 func (*Evidence) ProtoMessage() {}
 
 func (x *Evidence) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1420,7 @@ func (x *Evidence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evidence.ProtoReflect.Descriptor instead.
 func (*Evidence) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Evidence) GetType() Evidence_Type {
@@ -1357,7 +1504,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1516,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1529,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Diagnostic) GetSeverity() Diagnostic_Severity {
@@ -1416,14 +1563,18 @@ type VerifyResponse struct {
 	Diagnostics []*Diagnostic `protobuf:"bytes,5,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
 	// Optional sub-results, one per sub-artifact (e.g. per platform of an
 	// image index), each verified and reported on its own row.
-	SubResults    []*SubResult `protobuf:"bytes,6,rep,name=sub_results,json=subResults,proto3" json:"sub_results,omitempty"`
+	SubResults []*SubResult `protobuf:"bytes,6,rep,name=sub_results,json=subResults,proto3" json:"sub_results,omitempty"`
+	// The digest of the artifact this verdict is about (a file's sha256, an
+	// image's manifest digest): what blocks referencing this artifact are
+	// bound to. Empty when the plugin does not say.
+	Subject       *Digest `protobuf:"bytes,7,opt,name=subject,proto3" json:"subject,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1586,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1599,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *VerifyResponse) GetStatus() Status {
@@ -1493,20 +1644,29 @@ func (x *VerifyResponse) GetSubResults() []*SubResult {
 	return nil
 }
 
+func (x *VerifyResponse) GetSubject() *Digest {
+	if x != nil {
+		return x.Subject
+	}
+	return nil
+}
+
 type SubResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Status        Status                 `protobuf:"varint,2,opt,name=status,proto3,enum=vmafx.plugin.v1.Status" json:"status,omitempty"`
-	Checks        []*Check               `protobuf:"bytes,3,rep,name=checks,proto3" json:"checks,omitempty"`
-	Evidence      []*Evidence            `protobuf:"bytes,4,rep,name=evidence,proto3" json:"evidence,omitempty"`
-	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Status   Status                 `protobuf:"varint,2,opt,name=status,proto3,enum=vmafx.plugin.v1.Status" json:"status,omitempty"`
+	Checks   []*Check               `protobuf:"bytes,3,rep,name=checks,proto3" json:"checks,omitempty"`
+	Evidence []*Evidence            `protobuf:"bytes,4,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	Reason   string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// As VerifyResponse.subject, for this part.
+	Subject       *Digest `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubResult) Reset() {
 	*x = SubResult{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1518,7 +1678,7 @@ func (x *SubResult) String() string {
 func (*SubResult) ProtoMessage() {}
 
 func (x *SubResult) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1531,7 +1691,7 @@ func (x *SubResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubResult.ProtoReflect.Descriptor instead.
 func (*SubResult) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SubResult) GetName() string {
@@ -1569,6 +1729,13 @@ func (x *SubResult) GetReason() string {
 	return ""
 }
 
+func (x *SubResult) GetSubject() *Digest {
+	if x != nil {
+		return x.Subject
+	}
+	return nil
+}
+
 type ProgressRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1577,7 +1744,7 @@ type ProgressRequest struct {
 
 func (x *ProgressRequest) Reset() {
 	*x = ProgressRequest{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1756,7 @@ func (x *ProgressRequest) String() string {
 func (*ProgressRequest) ProtoMessage() {}
 
 func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1769,7 @@ func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressRequest.ProtoReflect.Descriptor instead.
 func (*ProgressRequest) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 // ProgressEvent reports one transfer of one artifact's verification.
@@ -1623,7 +1790,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1802,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_vmafx_plugin_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1815,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_vmafx_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProgressEvent) GetKind() string {
@@ -1705,13 +1872,14 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"attributes\x18\x03 \x03(\v2\x1a.vmafx.plugin.v1.AttributeR\n" +
 	"attributes\x124\n" +
-	"\x06blocks\x18\x04 \x03(\v2\x1c.vmafx.plugin.v1.NestedBlockR\x06blocks\"\x8b\x01\n" +
+	"\x06blocks\x18\x04 \x03(\v2\x1c.vmafx.plugin.v1.NestedBlockR\x06blocks\"\xa1\x01\n" +
 	"\tAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x18\n" +
-	"\aexample\x18\x05 \x01(\tR\aexample\"\xd3\x02\n" +
+	"\aexample\x18\x05 \x01(\tR\aexample\x12\x14\n" +
+	"\x05kinds\x18\x06 \x03(\tR\x05kinds\"\xd3\x02\n" +
 	"\vNestedBlock\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12>\n" +
 	"\anesting\x18\x02 \x01(\x0e2$.vmafx.plugin.v1.NestedBlock.NestingR\anesting\x12\x1a\n" +
@@ -1754,7 +1922,7 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\rVerifyOptions\x12\x18\n" +
 	"\aoffline\x18\x01 \x01(\bR\aoffline\x12,\n" +
 	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\x12\x17\n" +
-	"\ause_key\x18\x03 \x01(\bR\x06useKey\"\xf0\x02\n" +
+	"\ause_key\x18\x03 \x01(\bR\x06useKey\"\x9b\x04\n" +
 	"\rVerifyRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
@@ -1768,7 +1936,22 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\aoptions\x18\a \x01(\v2\x1e.vmafx.plugin.v1.VerifyOptionsR\aoptions\x12\x1d\n" +
 	"\n" +
 	"policy_dir\x18\b \x01(\tR\tpolicyDir\x12A\n" +
-	"\frequirements\x18\t \x01(\v2\x1d.vmafx.plugin.v1.RequirementsR\frequirements\"\xe2\x02\n" +
+	"\frequirements\x18\t \x01(\v2\x1d.vmafx.plugin.v1.RequirementsR\frequirements\x12N\n" +
+	"\n" +
+	"references\x18\n" +
+	" \x03(\v2..vmafx.plugin.v1.VerifyRequest.ReferencesEntryR\n" +
+	"references\x1aY\n" +
+	"\x0fReferencesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.vmafx.plugin.v1.ReferenceR\x05value:\x028\x01\"\x92\x01\n" +
+	"\tReference\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
+	"\x0fattributes_json\x18\x03 \x01(\fR\x0eattributesJson\x124\n" +
+	"\x05parts\x18\x04 \x03(\v2\x1e.vmafx.plugin.v1.ReferencePartR\x05parts\"T\n" +
+	"\rReferencePart\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
+	"\x06digest\x18\x02 \x01(\v2\x17.vmafx.plugin.v1.DigestR\x06digest\"\xe2\x02\n" +
 	"\fRequirements\x12*\n" +
 	"\x0etlog_threshold\x18\x01 \x01(\x05H\x00R\rtlogThreshold\x88\x01\x01\x12(\n" +
 	"\rsct_threshold\x18\x02 \x01(\x05H\x01R\fsctThreshold\x88\x01\x01\x124\n" +
@@ -1812,7 +1995,7 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SEVERITY_WARNING\x10\x01\x12\x12\n" +
-	"\x0eSEVERITY_ERROR\x10\x02\"\xbc\x02\n" +
+	"\x0eSEVERITY_ERROR\x10\x02\"\xef\x02\n" +
 	"\x0eVerifyResponse\x12/\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x17.vmafx.plugin.v1.StatusR\x06status\x12.\n" +
 	"\x06checks\x18\x02 \x03(\v2\x16.vmafx.plugin.v1.CheckR\x06checks\x125\n" +
@@ -1820,13 +2003,15 @@ const file_vmafx_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12=\n" +
 	"\vdiagnostics\x18\x05 \x03(\v2\x1b.vmafx.plugin.v1.DiagnosticR\vdiagnostics\x12;\n" +
 	"\vsub_results\x18\x06 \x03(\v2\x1a.vmafx.plugin.v1.SubResultR\n" +
-	"subResults\"\xcf\x01\n" +
+	"subResults\x121\n" +
+	"\asubject\x18\a \x01(\v2\x17.vmafx.plugin.v1.DigestR\asubject\"\x82\x02\n" +
 	"\tSubResult\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.vmafx.plugin.v1.StatusR\x06status\x12.\n" +
 	"\x06checks\x18\x03 \x03(\v2\x16.vmafx.plugin.v1.CheckR\x06checks\x125\n" +
 	"\bevidence\x18\x04 \x03(\v2\x19.vmafx.plugin.v1.EvidenceR\bevidence\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x11\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x121\n" +
+	"\asubject\x18\x06 \x01(\v2\x17.vmafx.plugin.v1.DigestR\asubject\"\x11\n" +
 	"\x0fProgressRequest\"w\n" +
 	"\rProgressEvent\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
@@ -1858,7 +2043,7 @@ func file_vmafx_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_vmafx_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_vmafx_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_vmafx_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_vmafx_plugin_v1_plugin_proto_goTypes = []any{
 	(Status)(0),               // 0: vmafx.plugin.v1.Status
 	(NestedBlock_Nesting)(0),  // 1: vmafx.plugin.v1.NestedBlock.Nesting
@@ -1875,17 +2060,20 @@ var file_vmafx_plugin_v1_plugin_proto_goTypes = []any{
 	(*Identity)(nil),          // 12: vmafx.plugin.v1.Identity
 	(*VerifyOptions)(nil),     // 13: vmafx.plugin.v1.VerifyOptions
 	(*VerifyRequest)(nil),     // 14: vmafx.plugin.v1.VerifyRequest
-	(*Requirements)(nil),      // 15: vmafx.plugin.v1.Requirements
-	(*Check)(nil),             // 16: vmafx.plugin.v1.Check
-	(*Digest)(nil),            // 17: vmafx.plugin.v1.Digest
-	(*Evidence)(nil),          // 18: vmafx.plugin.v1.Evidence
-	(*Diagnostic)(nil),        // 19: vmafx.plugin.v1.Diagnostic
-	(*VerifyResponse)(nil),    // 20: vmafx.plugin.v1.VerifyResponse
-	(*SubResult)(nil),         // 21: vmafx.plugin.v1.SubResult
-	(*ProgressRequest)(nil),   // 22: vmafx.plugin.v1.ProgressRequest
-	(*ProgressEvent)(nil),     // 23: vmafx.plugin.v1.ProgressEvent
-	nil,                       // 24: vmafx.plugin.v1.Identity.ExtensionsEntry
-	nil,                       // 25: vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	(*Reference)(nil),         // 15: vmafx.plugin.v1.Reference
+	(*ReferencePart)(nil),     // 16: vmafx.plugin.v1.ReferencePart
+	(*Requirements)(nil),      // 17: vmafx.plugin.v1.Requirements
+	(*Check)(nil),             // 18: vmafx.plugin.v1.Check
+	(*Digest)(nil),            // 19: vmafx.plugin.v1.Digest
+	(*Evidence)(nil),          // 20: vmafx.plugin.v1.Evidence
+	(*Diagnostic)(nil),        // 21: vmafx.plugin.v1.Diagnostic
+	(*VerifyResponse)(nil),    // 22: vmafx.plugin.v1.VerifyResponse
+	(*SubResult)(nil),         // 23: vmafx.plugin.v1.SubResult
+	(*ProgressRequest)(nil),   // 24: vmafx.plugin.v1.ProgressRequest
+	(*ProgressEvent)(nil),     // 25: vmafx.plugin.v1.ProgressEvent
+	nil,                       // 26: vmafx.plugin.v1.Identity.ExtensionsEntry
+	nil,                       // 27: vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	nil,                       // 28: vmafx.plugin.v1.VerifyRequest.ReferencesEntry
 }
 var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	6,  // 0: vmafx.plugin.v1.DescribeResponse.kinds:type_name -> vmafx.plugin.v1.KindSchema
@@ -1894,36 +2082,42 @@ var file_vmafx_plugin_v1_plugin_proto_depIdxs = []int32{
 	1,  // 3: vmafx.plugin.v1.NestedBlock.nesting:type_name -> vmafx.plugin.v1.NestedBlock.Nesting
 	7,  // 4: vmafx.plugin.v1.NestedBlock.attributes:type_name -> vmafx.plugin.v1.Attribute
 	11, // 5: vmafx.plugin.v1.ConfigureRequest.trust_roots:type_name -> vmafx.plugin.v1.TrustRoot
-	19, // 6: vmafx.plugin.v1.ConfigureResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
-	24, // 7: vmafx.plugin.v1.Identity.extensions:type_name -> vmafx.plugin.v1.Identity.ExtensionsEntry
-	25, // 8: vmafx.plugin.v1.Identity.extension_regexps:type_name -> vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
+	21, // 6: vmafx.plugin.v1.ConfigureResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
+	26, // 7: vmafx.plugin.v1.Identity.extensions:type_name -> vmafx.plugin.v1.Identity.ExtensionsEntry
+	27, // 8: vmafx.plugin.v1.Identity.extension_regexps:type_name -> vmafx.plugin.v1.Identity.ExtensionRegexpsEntry
 	12, // 9: vmafx.plugin.v1.VerifyRequest.identities:type_name -> vmafx.plugin.v1.Identity
 	13, // 10: vmafx.plugin.v1.VerifyRequest.options:type_name -> vmafx.plugin.v1.VerifyOptions
-	15, // 11: vmafx.plugin.v1.VerifyRequest.requirements:type_name -> vmafx.plugin.v1.Requirements
-	2,  // 12: vmafx.plugin.v1.Evidence.type:type_name -> vmafx.plugin.v1.Evidence.Type
-	17, // 13: vmafx.plugin.v1.Evidence.subject_digest:type_name -> vmafx.plugin.v1.Digest
-	3,  // 14: vmafx.plugin.v1.Diagnostic.severity:type_name -> vmafx.plugin.v1.Diagnostic.Severity
-	0,  // 15: vmafx.plugin.v1.VerifyResponse.status:type_name -> vmafx.plugin.v1.Status
-	16, // 16: vmafx.plugin.v1.VerifyResponse.checks:type_name -> vmafx.plugin.v1.Check
-	18, // 17: vmafx.plugin.v1.VerifyResponse.evidence:type_name -> vmafx.plugin.v1.Evidence
-	19, // 18: vmafx.plugin.v1.VerifyResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
-	21, // 19: vmafx.plugin.v1.VerifyResponse.sub_results:type_name -> vmafx.plugin.v1.SubResult
-	0,  // 20: vmafx.plugin.v1.SubResult.status:type_name -> vmafx.plugin.v1.Status
-	16, // 21: vmafx.plugin.v1.SubResult.checks:type_name -> vmafx.plugin.v1.Check
-	18, // 22: vmafx.plugin.v1.SubResult.evidence:type_name -> vmafx.plugin.v1.Evidence
-	4,  // 23: vmafx.plugin.v1.Verifier.Describe:input_type -> vmafx.plugin.v1.DescribeRequest
-	9,  // 24: vmafx.plugin.v1.Verifier.Configure:input_type -> vmafx.plugin.v1.ConfigureRequest
-	14, // 25: vmafx.plugin.v1.Verifier.Verify:input_type -> vmafx.plugin.v1.VerifyRequest
-	22, // 26: vmafx.plugin.v1.Verifier.Progress:input_type -> vmafx.plugin.v1.ProgressRequest
-	5,  // 27: vmafx.plugin.v1.Verifier.Describe:output_type -> vmafx.plugin.v1.DescribeResponse
-	10, // 28: vmafx.plugin.v1.Verifier.Configure:output_type -> vmafx.plugin.v1.ConfigureResponse
-	20, // 29: vmafx.plugin.v1.Verifier.Verify:output_type -> vmafx.plugin.v1.VerifyResponse
-	23, // 30: vmafx.plugin.v1.Verifier.Progress:output_type -> vmafx.plugin.v1.ProgressEvent
-	27, // [27:31] is the sub-list for method output_type
-	23, // [23:27] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	17, // 11: vmafx.plugin.v1.VerifyRequest.requirements:type_name -> vmafx.plugin.v1.Requirements
+	28, // 12: vmafx.plugin.v1.VerifyRequest.references:type_name -> vmafx.plugin.v1.VerifyRequest.ReferencesEntry
+	16, // 13: vmafx.plugin.v1.Reference.parts:type_name -> vmafx.plugin.v1.ReferencePart
+	19, // 14: vmafx.plugin.v1.ReferencePart.digest:type_name -> vmafx.plugin.v1.Digest
+	2,  // 15: vmafx.plugin.v1.Evidence.type:type_name -> vmafx.plugin.v1.Evidence.Type
+	19, // 16: vmafx.plugin.v1.Evidence.subject_digest:type_name -> vmafx.plugin.v1.Digest
+	3,  // 17: vmafx.plugin.v1.Diagnostic.severity:type_name -> vmafx.plugin.v1.Diagnostic.Severity
+	0,  // 18: vmafx.plugin.v1.VerifyResponse.status:type_name -> vmafx.plugin.v1.Status
+	18, // 19: vmafx.plugin.v1.VerifyResponse.checks:type_name -> vmafx.plugin.v1.Check
+	20, // 20: vmafx.plugin.v1.VerifyResponse.evidence:type_name -> vmafx.plugin.v1.Evidence
+	21, // 21: vmafx.plugin.v1.VerifyResponse.diagnostics:type_name -> vmafx.plugin.v1.Diagnostic
+	23, // 22: vmafx.plugin.v1.VerifyResponse.sub_results:type_name -> vmafx.plugin.v1.SubResult
+	19, // 23: vmafx.plugin.v1.VerifyResponse.subject:type_name -> vmafx.plugin.v1.Digest
+	0,  // 24: vmafx.plugin.v1.SubResult.status:type_name -> vmafx.plugin.v1.Status
+	18, // 25: vmafx.plugin.v1.SubResult.checks:type_name -> vmafx.plugin.v1.Check
+	20, // 26: vmafx.plugin.v1.SubResult.evidence:type_name -> vmafx.plugin.v1.Evidence
+	19, // 27: vmafx.plugin.v1.SubResult.subject:type_name -> vmafx.plugin.v1.Digest
+	15, // 28: vmafx.plugin.v1.VerifyRequest.ReferencesEntry.value:type_name -> vmafx.plugin.v1.Reference
+	4,  // 29: vmafx.plugin.v1.Verifier.Describe:input_type -> vmafx.plugin.v1.DescribeRequest
+	9,  // 30: vmafx.plugin.v1.Verifier.Configure:input_type -> vmafx.plugin.v1.ConfigureRequest
+	14, // 31: vmafx.plugin.v1.Verifier.Verify:input_type -> vmafx.plugin.v1.VerifyRequest
+	24, // 32: vmafx.plugin.v1.Verifier.Progress:input_type -> vmafx.plugin.v1.ProgressRequest
+	5,  // 33: vmafx.plugin.v1.Verifier.Describe:output_type -> vmafx.plugin.v1.DescribeResponse
+	10, // 34: vmafx.plugin.v1.Verifier.Configure:output_type -> vmafx.plugin.v1.ConfigureResponse
+	22, // 35: vmafx.plugin.v1.Verifier.Verify:output_type -> vmafx.plugin.v1.VerifyResponse
+	25, // 36: vmafx.plugin.v1.Verifier.Progress:output_type -> vmafx.plugin.v1.ProgressEvent
+	33, // [33:37] is the sub-list for method output_type
+	29, // [29:33] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_vmafx_plugin_v1_plugin_proto_init() }
@@ -1931,14 +2125,14 @@ func file_vmafx_plugin_v1_plugin_proto_init() {
 	if File_vmafx_plugin_v1_plugin_proto != nil {
 		return
 	}
-	file_vmafx_plugin_v1_plugin_proto_msgTypes[11].OneofWrappers = []any{}
+	file_vmafx_plugin_v1_plugin_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vmafx_plugin_v1_plugin_proto_rawDesc), len(file_vmafx_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

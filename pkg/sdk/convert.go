@@ -32,7 +32,7 @@ func infoToProto(i Info) *pb.DescribeResponse {
 func attrsToProto(as []Attribute) []*pb.Attribute {
 	out := make([]*pb.Attribute, 0, len(as))
 	for _, a := range as {
-		out = append(out, &pb.Attribute{Name: a.Name, Type: a.Type, Required: a.Required, Description: a.Description, Example: a.Example})
+		out = append(out, &pb.Attribute{Name: a.Name, Type: a.Type, Required: a.Required, Description: a.Description, Example: a.Example, Kinds: a.Kinds})
 	}
 	return out
 }
@@ -68,7 +68,29 @@ func requestFromProto(p *pb.VerifyRequest, roots map[string]*TrustRoot) *Request
 			SubjectRegexp: id.GetSubjectRegexp(), Extensions: id.GetExtensions(), ExtensionRegexps: id.GetExtensionRegexps(),
 		})
 	}
+	for attr, r := range p.GetReferences() {
+		if out.References == nil {
+			out.References = map[string]Reference{}
+		}
+		ref := Reference{Kind: r.GetKind(), Name: r.GetName(), Attributes: r.GetAttributesJson()}
+		for _, pt := range r.GetParts() {
+			ref.Parts = append(ref.Parts, ReferencePart{Name: pt.GetName(), Digest: digestFromProto(pt.GetDigest())})
+		}
+		out.References[attr] = ref
+	}
 	return out
+}
+
+func digestFromProto(d *pb.Digest) Digest {
+	return Digest{Algorithm: d.GetAlgorithm(), Hex: d.GetHex()}
+}
+
+// digestToProto leaves an unset digest unset.
+func digestToProto(d Digest) *pb.Digest {
+	if d == (Digest{}) {
+		return nil
+	}
+	return &pb.Digest{Algorithm: d.Algorithm, Hex: d.Hex}
 }
 
 func checksToProto(cs []Check) []*pb.Check {
@@ -103,12 +125,12 @@ func diagnosticsToProto(ds []Diagnostic) []*pb.Diagnostic {
 func resultToProto(r *Result) *pb.VerifyResponse {
 	out := &pb.VerifyResponse{
 		Status: pb.Status(r.Status), Checks: checksToProto(r.Checks), Evidence: evidenceToProto(r.Evidence),
-		Reason: r.Reason, Diagnostics: diagnosticsToProto(r.Diagnostics),
+		Reason: r.Reason, Diagnostics: diagnosticsToProto(r.Diagnostics), Subject: digestToProto(r.Subject),
 	}
 	for _, s := range r.SubResults {
 		out.SubResults = append(out.SubResults, &pb.SubResult{
 			Name: s.Name, Status: pb.Status(s.Status), Checks: checksToProto(s.Checks),
-			Evidence: evidenceToProto(s.Evidence), Reason: s.Reason,
+			Evidence: evidenceToProto(s.Evidence), Reason: s.Reason, Subject: digestToProto(s.Subject),
 		})
 	}
 	return out

@@ -55,6 +55,13 @@ const (
 	// a JSON string or array (e.g. platforms = "all" | ["linux/amd64"]).
 	TypeStringOrList = "string | list(string)"
 	TypeMapString    = "map(string)"
+	// TypeReference names another artifact block of the policy, as
+	// `image.app` (Attribute.Kinds lists the kinds it may name). The host
+	// verifies that artifact first and hands the plugin what its
+	// verification established (Request.References); when it did not pass,
+	// the referencing block fails with its reason and never reaches the
+	// plugin.
+	TypeReference = "reference"
 )
 
 // Attribute is one attribute of a block.
@@ -64,6 +71,8 @@ type Attribute struct {
 	Required    bool
 	Description string
 	Example     string
+	// Kinds are the artifact kinds a TypeReference attribute may name.
+	Kinds []string
 }
 
 // Nesting says how often a nested block may appear.
@@ -150,8 +159,33 @@ type Request struct {
 	Offline      bool
 	Deadline     time.Time
 	PolicyDir    string
+	// References are the artifacts the block's reference attributes name,
+	// by attribute name, each as this run verified it (always a pass).
+	References map[string]Reference
 
 	progress *progresshub.Hub // where Progress reports go; nil outside a plugin
+}
+
+// Reference is an artifact another block refers to, as this run verified
+// it: a plugin binds its own verdict to the digests the referenced
+// artifact's verification established, never resolving the artifact again.
+type Reference struct {
+	Kind string
+	Name string
+	// Attributes are the referenced block's attributes, as its own plugin
+	// received them (a JSON object).
+	Attributes json.RawMessage
+	// Parts are the rows of the referenced artifact's verdict (one, or one
+	// per platform of an image index), each with the digest it is about.
+	Parts []ReferencePart
+}
+
+// ReferencePart is one passing row of a referenced artifact.
+type ReferencePart struct {
+	// Name is the row's part name: "" for the artifact itself, else as its
+	// plugin named the SubResult ("index", "linux/amd64").
+	Name   string
+	Digest Digest
 }
 
 // Decode unmarshals the block's attributes into v (a pointer to a struct with
@@ -259,6 +293,11 @@ type Result struct {
 	// SubResults are per-part verdicts (e.g. one per platform of an image
 	// index), each reported on its own row.
 	SubResults []SubResult
+	// Subject is the digest of the artifact the verdict is about (a file's
+	// sha256, an image's manifest digest): blocks that refer to this
+	// artifact are bound to it. Zero when the plugin does not say, and then
+	// no block can refer to the artifact.
+	Subject Digest
 }
 
 // SubResult is the verdict on one part of an artifact.
@@ -268,6 +307,8 @@ type SubResult struct {
 	Checks   []Check
 	Evidence []Evidence
 	Reason   string
+	// Subject is as Result.Subject, for this part.
+	Subject Digest
 }
 
 // Pass records a passing check and returns r for chaining.
