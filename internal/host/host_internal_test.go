@@ -824,7 +824,7 @@ func TestVerifyArtifact(t *testing.T) {
 			a := artifact([]trust.Identity{releaseID("release")}, 1)
 			a.Attributes = map[string]any{"path": "/d/libvmaf.so"}
 			a.UseKey = false
-			rs := verifyArtifact(context.Background(), a, p, m, "/policy/dir", true, time.Minute)
+			rs := verifyArtifact(context.Background(), a, nil, p, m, "/policy/dir", true, time.Minute)
 			var got []string
 			for _, r := range rs {
 				got = append(got, r.Part+":"+r.Status.String())

@@ -98,7 +98,7 @@ func TestLaunchInProcess(t *testing.T) {
 			a.Attributes = map[string]any{"path": "/d/libvmaf.so"}
 			a.UseKey = false
 			began := time.Now()
-			rs := verifyArtifact(context.Background(), a, p, e.material, "/policy", true, time.Minute)
+			rs := verifyArtifact(context.Background(), a, nil, p, e.material, "/policy", true, time.Minute)
 			// An error from an in-process plugin is not a crash to wait for:
 			// there is no process to see exit (out of process the host
 			// waits up to a second for it).

@@ -67,6 +67,9 @@ type Result struct {
 	Evidence   []EvidenceReport
 	Warnings   []string
 	DurationMS int64
+	// Subject is the digest the verdict is about, as the plugin named it:
+	// what blocks referring to this artifact are bound to.
+	Subject sdk.Digest
 }
 
 // ID is "kind.name" or "kind.name[part]".
@@ -106,7 +109,26 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 		stop := watchProgress(ctx, plugins, gate)
 		defer stop()
 	}
-	// A pool of workers takes artifacts in policy order.
+	// A pool of workers takes artifacts in run order: policy order, with
+	// every referenced artifact before the blocks that refer to it. A
+	// worker waits for those before it verifies; they were handed out
+	// earlier, so they are running or done and the wait ends.
+	order, err := pol.RunOrder()
+	if err != nil {
+		// Decode refuses cycles; a policy built otherwise still runs.
+		order = make([]int, len(pol.Artifacts))
+		for i := range order {
+			order[i] = i
+		}
+	}
+	done := make([]chan struct{}, len(pol.Artifacts))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	index := map[string]int{}
+	for i, a := range pol.Artifacts {
+		index[a.ID()] = i
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(jobs, max(len(pol.Artifacts), 1)) {
@@ -115,13 +137,19 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 			defer wg.Done()
 			for i := range next {
 				a := pol.Artifacts[i]
-				gate.start(a.Kind, a.Name)
-				results[i] = runOne(ctx, pol, a, plugins, roots, opts, timeout)
-				gate.finish(a.Kind, a.Name)
+				refs, blocked := referencesOf(ctx, pol, a, index, results, done)
+				if blocked != nil {
+					results[i] = []*Result{blocked}
+				} else {
+					gate.start(a.Kind, a.Name)
+					results[i] = runOne(ctx, pol, a, refs, plugins, roots, opts, timeout)
+					gate.finish(a.Kind, a.Name)
+				}
+				close(done[i])
 			}
 		}()
 	}
-	for i := range pol.Artifacts {
+	for _, i := range order {
 		next <- i
 	}
 	close(next)
@@ -192,7 +220,7 @@ func watchProgress(ctx context.Context, plugins *Set, gate *progressGate) (stop 
 	}
 }
 
-func runOne(ctx context.Context, pol *policy.Policy, a *policy.Artifact, plugins *Set, roots *Roots, opts Options, timeout time.Duration) []*Result {
+func runOne(ctx context.Context, pol *policy.Policy, a *policy.Artifact, refs map[string]sdk.Reference, plugins *Set, roots *Roots, opts Options, timeout time.Duration) []*Result {
 	if err := ctx.Err(); err != nil {
 		return []*Result{errorResult(a, "", "not run: interrupted")}
 	}
@@ -204,7 +232,7 @@ func runOne(ctx context.Context, pol *policy.Policy, a *policy.Artifact, plugins
 		}
 		return []*Result{r}
 	}
-	rs := verifyArtifact(ctx, a, plugins.ForKind(a.Kind), roots.Materials[a.TrustRoot], pol.Dir, opts.Offline, timeout)
+	rs := verifyArtifact(ctx, a, refs, plugins.ForKind(a.Kind), roots.Materials[a.TrustRoot], pol.Dir, opts.Offline, timeout)
 	for _, r := range rs {
 		r.DurationMS = time.Since(start).Milliseconds()
 	}
@@ -215,7 +243,7 @@ func errorResult(a *policy.Artifact, plugin, reason string) *Result {
 	return &Result{Kind: a.Kind, Name: a.Name, Plugin: plugin, Status: sdk.StatusError, Reason: reason, Checks: []sdk.Check{}}
 }
 
-func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust.Material, policyDir string, offline bool, timeout time.Duration) []*Result {
+func verifyArtifact(ctx context.Context, a *policy.Artifact, refs map[string]sdk.Reference, p *Plugin, m *trust.Material, policyDir string, offline bool, timeout time.Duration) []*Result {
 	if p == nil {
 		return []*Result{errorResult(a, "", fmt.Sprintf("no plugin serves artifact kind %q", a.Kind))}
 	}
@@ -232,7 +260,7 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 	req := &sdk.Request{
 		Kind: a.Kind, Name: a.Name, Attributes: attrs, Require: a.Require,
 		TrustRoot: &sdk.TrustRoot{Name: a.TrustRoot}, UseKey: a.UseKey, Requirements: sdk.Requirements(a.Requirements),
-		Offline: offline, Deadline: deadline, PolicyDir: policyDir,
+		Offline: offline, Deadline: deadline, PolicyDir: policyDir, References: refs,
 	}
 	for _, id := range a.Identities {
 		req.Identities = append(req.Identities, sdk.Identity(id))
@@ -256,7 +284,9 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 		return []*Result{errorResult(a, p.Name(), reason)}
 	}
 	if len(res.SubResults) == 0 {
-		return []*Result{finalize(a, p, m, "", res.Status, res.Checks, res.Evidence, res.Reason, res.Diagnostics)}
+		r := finalize(a, p, m, "", res.Status, res.Checks, res.Evidence, res.Reason, res.Diagnostics)
+		r.Subject = res.Subject
+		return []*Result{r}
 	}
 	var out []*Result
 	for i, s := range res.SubResults {
@@ -264,7 +294,9 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, p *Plugin, m *trust
 		if i == 0 {
 			diags = res.Diagnostics // warnings about the whole artifact show on its first row
 		}
-		out = append(out, finalize(a, p, m, s.Name, s.Status, s.Checks, s.Evidence, s.Reason, diags))
+		r := finalize(a, p, m, s.Name, s.Status, s.Checks, s.Evidence, s.Reason, diags)
+		r.Subject = s.Subject
+		out = append(out, r)
 	}
 	// The whole artifact's own verdict, when it is not a pass, is a row too.
 	if res.Status != sdk.StatusPass {
@@ -470,4 +502,73 @@ func maxAssignment(signers map[string][]string) int {
 		}
 	}
 	return n
+}
+
+// referencesOf waits for the artifacts a refers to and returns what their
+// verification established. When one did not pass (or the run ends while
+// waiting), it returns the row that stands for a instead: a block bound to
+// an artifact that is not trusted cannot pass, and its plugin is not asked.
+func referencesOf(ctx context.Context, pol *policy.Policy, a *policy.Artifact, index map[string]int, results [][]*Result, done []chan struct{}) (map[string]sdk.Reference, *Result) {
+	if len(a.References) == 0 {
+		return nil, nil
+	}
+	refs := make(map[string]sdk.Reference, len(a.References))
+	attrs := make([]string, 0, len(a.References))
+	for attr := range a.References {
+		attrs = append(attrs, attr)
+	}
+	sort.Strings(attrs)
+	for _, attr := range attrs {
+		ref := a.References[attr]
+		j, ok := index[ref.ID()]
+		if !ok {
+			return nil, errorResult(a, "", fmt.Sprintf("%s = %s: the policy declares no such artifact", attr, ref.ID()))
+		}
+		select {
+		case <-done[j]:
+		case <-ctx.Done():
+			return nil, errorResult(a, "", "not run: interrupted")
+		}
+		r, blocked := referenceFrom(a, attr, results[j])
+		if blocked != nil {
+			return nil, blocked
+		}
+		attrsJSON, err := json.Marshal(pol.Artifacts[j].Attributes)
+		if err != nil {
+			return nil, errorResult(a, "", fmt.Sprintf("%s = %s: encoding its attributes: %v", attr, ref.ID(), err))
+		}
+		r.Attributes = attrsJSON
+		refs[attr] = r
+	}
+	return refs, nil
+}
+
+// referenceFrom turns the referenced artifact's rows into what the
+// referring plugin is told: every row must have passed and named the digest
+// it is about.
+func referenceFrom(a *policy.Artifact, attr string, rows []*Result) (sdk.Reference, *Result) {
+	if len(rows) == 0 {
+		return sdk.Reference{}, errorResult(a, "", fmt.Sprintf("%s: the referenced artifact was not verified", attr))
+	}
+	id := rows[0].Kind + "." + rows[0].Name
+	ref := sdk.Reference{Kind: rows[0].Kind, Name: rows[0].Name}
+	for _, r := range rows {
+		if r.Status != sdk.StatusPass {
+			blocked := errorResult(a, "", fmt.Sprintf("%s = %s, which did not pass: %s", attr, r.ID(), r.Reason))
+			if r.Status == sdk.StatusFail {
+				blocked.Status = sdk.StatusFail
+			}
+			blocked.Checks = []sdk.Check{{Name: "reference", OK: false, Detail: blocked.Reason}}
+			return ref, blocked
+		}
+		if r.Subject.Algorithm == "" || r.Subject.Hex == "" {
+			blocked := errorResult(a, "", fmt.Sprintf("%s = %s: its plugin %q names no digest its verdict is about, so nothing can be bound to it", attr, r.ID(), r.Plugin))
+			return ref, blocked
+		}
+		ref.Parts = append(ref.Parts, sdk.ReferencePart{Name: r.Part, Digest: r.Subject})
+	}
+	if len(ref.Parts) == 0 {
+		return ref, errorResult(a, "", fmt.Sprintf("%s = %s: no verified part", attr, id))
+	}
+	return ref, nil
 }

@@ -67,7 +67,7 @@ func CheckKindSchema(k sdk.KindSchema) error {
 			return fmt.Errorf("kind %q declares block %q, which the host owns in every artifact block", k.Kind, b.TypeName)
 		}
 	}
-	return nil
+	return checkReferenceSchema(k)
 }
 
 var reservedNames = map[string]bool{"variable": true, "locals": true, "trust_root": true, "identity": true, "plugin": true, "var": true, "local": true, "self": true}
@@ -156,6 +156,9 @@ func Decode(f *File, schemas Schemas, in Inputs) (*Policy, hcl.Diagnostics) {
 		}
 		seen[a.ID()] = true
 		p.Artifacts = append(p.Artifacts, a)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, p.checkReferences()...)
 	}
 	if diags.HasErrors() {
 		return nil, diags
@@ -548,6 +551,17 @@ func (p *Policy) decodeArtifact(b *hcl.Block, ks sdk.KindSchema, ctx *hcl.EvalCo
 	var deferred []*hcl.Attribute
 	for name, attr := range content.Attributes {
 		if _, ok := types[name]; !ok {
+			continue
+		}
+		if types[name].Type == sdk.TypeReference {
+			ref, d := decodeReference(attr, types[name])
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				if a.References == nil {
+					a.References = map[string]ArtifactRef{}
+				}
+				a.References[name] = ref
+			}
 			continue
 		}
 		if refersTo(attr.Expr, "self") {

@@ -52,6 +52,10 @@ type Artifact struct {
 	Kind       string
 	Name       string
 	Attributes map[string]any // decoded with the kind's schema; paths resolved
+	// References are the reference attributes (sdk.TypeReference), by
+	// name: the host runs those artifacts first and passes on what they
+	// established, not the attribute's text.
+	References map[string]ArtifactRef
 	Identities []trust.Identity
 	Require    int
 	TrustRoot  string

@@ -55,6 +55,10 @@ func writeAttrTable(b *strings.Builder, attrs []sdk.Attribute) {
 		if a.Example != "" {
 			ex = "`" + strings.ReplaceAll(a.Example, "|", "\\|") + "`"
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", a.Name, a.Type, req, strings.ReplaceAll(a.Description, "|", "\\|"), ex)
+		typ := a.Type
+		if a.Type == sdk.TypeReference && len(a.Kinds) > 0 {
+			typ = "reference to " + strings.Join(a.Kinds, " or ")
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", a.Name, typ, req, strings.ReplaceAll(a.Description, "|", "\\|"), ex)
 	}
 }
