@@ -93,7 +93,7 @@ fuzz:
 	$(GO) test ./internal/policy -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
 	$(GO) test ./pkg/trust -run '^$$' -fuzz '^FuzzParseBundle$$' -fuzztime 30s
 	$(GO) test ./plugins/blob -run '^$$' -fuzz '^FuzzLookupChecksum$$' -fuzztime 30s
-	$(GO) test ./plugins/blob -run '^$$' -fuzz '^FuzzSplitJSONLines$$' -fuzztime 30s
+	$(GO) test ./pkg/trust -run '^$$' -fuzz '^FuzzSplitBundles$$' -fuzztime 30s
 
 proto:
 	GOBIN=$(TOOLS_BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)

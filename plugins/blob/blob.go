@@ -5,7 +5,6 @@
 package blob
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -194,7 +193,11 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 			return r, nil
 		}
 	}
-	return checkEvidenceSize(res), nil
+	res = checkEvidenceSize(res)
+	if res.Status == sdk.StatusPass {
+		res.Subject = d.subject()
+	}
+	return res, nil
 }
 
 // candidate is one bundle to try, with where it came from.
@@ -233,7 +236,7 @@ func candidates(a attributes, d *digester) ([]candidate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		docs := splitJSONLines(data)
+		docs := trust.SplitBundles(data)
 		for i, doc := range docs {
 			source := p
 			if len(docs) > 1 {
@@ -463,21 +466,23 @@ func (d *digester) digest(alg string) (trust.Digest, error) {
 	return got, nil
 }
 
-// splitJSONLines returns the JSON documents of a bundle file: the whole file
-// when it is one document, else each non-empty line.
-func splitJSONLines(data []byte) [][]byte {
-	trimmed := bytes.TrimSpace(data)
-	lines := bytes.Split(trimmed, []byte("\n"))
-	var docs [][]byte
-	for _, l := range lines {
-		if l = bytes.TrimSpace(l); len(l) > 0 {
-			docs = append(docs, l)
+// subject is the digest the verdict is about, for blocks that refer to
+// the blob: its sha256 when it was computed (bundles sign sha256 digests
+// almost always), else the digest that was, else the one given.
+func (d *digester) subject() sdk.Digest {
+	got, ok := d.cache["sha256"]
+	if !ok {
+		for _, alg := range []string{"sha512", "sha384"} {
+			if g, found := d.cache[alg]; found {
+				got, ok = g, true
+				break
+			}
 		}
 	}
-	if len(docs) <= 1 || !bytes.HasPrefix(docs[1], []byte("{")) || !bytes.HasSuffix(docs[0], []byte("}")) {
-		return [][]byte{data}
+	if !ok && d.given != "" {
+		got, _ = trust.ParseDigest(d.given)
 	}
-	return docs
+	return sdk.Digest{Algorithm: got.Algorithm, Hex: got.Hex}
 }
 
 func (p *Plugin) material(tr *sdk.TrustRoot) (*trust.Material, error) {

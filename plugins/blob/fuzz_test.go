@@ -21,21 +21,3 @@ func FuzzLookupChecksum(f *testing.F) {
 		}
 	})
 }
-
-// FuzzSplitJSONLines: splitting never loses or invents content.
-func FuzzSplitJSONLines(f *testing.F) {
-	f.Add([]byte("{}\n{}\n"))
-	f.Add([]byte("{\"a\":1}"))
-	f.Add([]byte("\n\n{\n}\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		docs := splitJSONLines(data)
-		if len(docs) == 0 {
-			t.Fatal("no documents")
-		}
-		for _, d := range docs {
-			if len(d) > len(data) {
-				t.Fatal("a document longer than the input")
-			}
-		}
-	})
-}
