@@ -49,6 +49,7 @@ func newAppUncached() *cli.App {
 			checkCommand(),
 			verifyBlobCommand(false), verifyBlobCommand(true),
 			pypiCommand(),
+			sbomCommand(),
 			verifyImageCommand(false), verifyImageCommand(true),
 			policyCommand(),
 			pluginsCommand(),

@@ -21,6 +21,7 @@ import (
 	"github.com/vmafx/vmafx-trust/plugins/blob"
 	"github.com/vmafx/vmafx-trust/plugins/image"
 	"github.com/vmafx/vmafx-trust/plugins/pypi"
+	"github.com/vmafx/vmafx-trust/plugins/sbom"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -37,6 +38,7 @@ func builtins() []host.Builtin {
 		{Name: "blob", New: func() sdk.Verifier { return blob.New() }},
 		{Name: "image", New: func() sdk.Verifier { return image.New() }},
 		{Name: "pypi", New: func() sdk.Verifier { return pypi.New() }},
+		{Name: "sbom", New: func() sdk.Verifier { return sbom.New(sbom.WithImages(image.New())) }},
 	}
 }
 
