@@ -286,7 +286,7 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, refs map[string]sdk
 	if len(res.SubResults) == 0 {
 		r := finalize(a, p, m, "", res.Status, res.Checks, res.Evidence, res.Reason, res.Diagnostics)
 		r.Subject = res.Subject
-		return []*Result{r}
+		return []*Result{bindToReferences(r, refs)}
 	}
 	var out []*Result
 	for i, s := range res.SubResults {
@@ -296,7 +296,7 @@ func verifyArtifact(ctx context.Context, a *policy.Artifact, refs map[string]sdk
 		}
 		r := finalize(a, p, m, s.Name, s.Status, s.Checks, s.Evidence, s.Reason, diags)
 		r.Subject = s.Subject
-		out = append(out, r)
+		out = append(out, bindToReferences(r, refs))
 	}
 	// The whole artifact's own verdict, when it is not a pass, is a row too.
 	if res.Status != sdk.StatusPass {
@@ -571,4 +571,41 @@ func referenceFrom(a *policy.Artifact, attr string, rows []*Result) (sdk.Referen
 		return ref, errorResult(a, "", fmt.Sprintf("%s = %s: no verified part", attr, id))
 	}
 	return ref, nil
+}
+
+// bindToReferences fails a passing row of a block that refers to other
+// artifacts when an attestation among its evidence is about a digest none
+// of them established: what an attestation is about is the host's to
+// check, not the plugin's. Message signatures (an SBOM file's own, an
+// index signature vouching for what the index lists) bind the digest of
+// what they sign, which the plugin relates to the reference.
+func bindToReferences(r *Result, refs map[string]sdk.Reference) *Result {
+	if r.Status != sdk.StatusPass || len(refs) == 0 {
+		return r
+	}
+	known := map[string]bool{}
+	var names []string
+	for _, attr := range sortedRefs(refs) {
+		ref := refs[attr]
+		names = append(names, ref.Kind+"."+ref.Name)
+		for _, p := range ref.Parts {
+			known[strings.ToLower(p.Digest.String())] = true
+		}
+	}
+	for i, ev := range r.Evidence {
+		if ev.PredicateType == "" || known[strings.ToLower(ev.SubjectDigest)] {
+			continue
+		}
+		return failHost(r, "reference binding", fmt.Sprintf("evidence %d (%s) is an attestation about %s, which %s did not establish", i+1, ev.Source, ev.SubjectDigest, strings.Join(names, ", ")))
+	}
+	return r
+}
+
+func sortedRefs(refs map[string]sdk.Reference) []string {
+	keys := make([]string, 0, len(refs))
+	for k := range refs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -112,6 +112,7 @@ func testInfo() sdk.Info {
 					{Name: "sha256", Type: sdk.TypeString, Description: "expected digest", Example: `"ab12"`},
 					{Name: "tags", Type: sdk.TypeListString},
 					{Name: "labels", Type: sdk.TypeMapString, Example: `{ a = "b" }`},
+					{Name: "describes", Type: sdk.TypeReference, Kinds: []string{"blob", "image"}},
 				},
 				Blocks: []sdk.NestedBlock{
 					{
@@ -231,6 +232,13 @@ func TestConfigureThenVerifyRequest(t *testing.T) {
 		Offline:   true,
 		Deadline:  deadline,
 		PolicyDir: "/etc/vmafx",
+		References: map[string]sdk.Reference{
+			"image": {Kind: "image", Name: "app", Attributes: json.RawMessage(`{"ref":"r/app:1"}`), Parts: []sdk.ReferencePart{
+				{Name: "index", Digest: sdk.Digest{Algorithm: "sha256", Hex: strings.Repeat("a", 64)}},
+				{Name: "linux/amd64", Digest: sdk.Digest{Algorithm: "sha256", Hex: strings.Repeat("b", 64)}},
+			}},
+			"describes": {Kind: "blob", Name: "x", Attributes: json.RawMessage(`{}`), Parts: []sdk.ReferencePart{{Digest: sdk.Digest{Algorithm: "sha256", Hex: strings.Repeat("c", 64)}}}},
+		},
 		Requirements: sdk.Requirements{
 			TlogThreshold: intp(2), SCTThreshold: intp(0), TimestampThreshold: nil,
 			IgnoreTlog: true, RequireInclusionProof: true, TimeSource: "timestamp",
@@ -288,6 +296,7 @@ func TestConfigureThenVerifyRequest(t *testing.T) {
 				{"offline", got.Offline, true},
 				{"policy dir", got.PolicyDir, "/etc/vmafx"},
 				{"requirements", got.Requirements, base.Requirements},
+				{"references", got.References, base.References},
 			}
 			for _, c := range checks {
 				if !reflect.DeepEqual(c.got, c.want) {
@@ -398,9 +407,10 @@ func fullResult() *sdk.Result {
 		},
 		Evidence:    []sdk.Evidence{ev(1), detached},
 		Reason:      "builder mismatch",
+		Subject:     sdk.Digest{Algorithm: "sha512", Hex: strings.Repeat("5", 128)},
 		Diagnostics: []sdk.Diagnostic{{Severity: sdk.SeverityWarning, Summary: "old bundle", Detail: "v0.1"}, {Severity: sdk.SeverityError, Summary: "bad"}},
 		SubResults: []sdk.SubResult{
-			{Name: "linux/amd64", Status: sdk.StatusPass, Checks: []sdk.Check{{Name: "c", OK: true}}, Evidence: []sdk.Evidence{ev(4)}},
+			{Name: "linux/amd64", Status: sdk.StatusPass, Checks: []sdk.Check{{Name: "c", OK: true}}, Evidence: []sdk.Evidence{ev(4)}, Subject: sdk.Digest{Algorithm: "sha256", Hex: strings.Repeat("4", 64)}},
 			{Name: "linux/arm64", Status: sdk.StatusError, Checks: []sdk.Check{{Name: "fetch", Detail: "timeout"}}, Evidence: []sdk.Evidence{}, Reason: "timeout"},
 		},
 	}
