@@ -201,9 +201,10 @@ func (a *attestor) collect(ctx context.Context, i int, out *PartAttestations, re
 		return
 	}
 	a.v.preverifyAll(g.cands)
+	seen := map[[sha256.Size]byte]bool{}
 	for _, c := range g.cands {
 		if c.verified && c.class == classAttestation && a.matchesAny(c.predicateType) {
-			a.addSigned(out, res, c)
+			a.addSigned(out, res, c, seen)
 		}
 	}
 	out.Looked = g.looked
@@ -238,17 +239,19 @@ func (a *attestor) collect(ctx context.Context, i int, out *PartAttestations, re
 }
 
 // addSigned adds a verified signed attestation, unless the same statement
-// was already found elsewhere (GitHub keeps what it also pushes to the
+// is among those seen already (GitHub keeps what it also pushes to the
 // registry).
-func (a *attestor) addSigned(out *PartAttestations, res *sdk.Result, c *candidate) {
+func (a *attestor) addSigned(out *PartAttestations, res *sdk.Result, c *candidate, seen map[[sha256.Size]byte]bool) {
 	stmt, err := statementOf(c.bundle)
 	if err != nil {
 		a.v.warn("%s: %v", c.source, err)
 		return
 	}
-	if slices.ContainsFunc(out.Found, func(f Attestation) bool { return sha256.Sum256(f.Statement) == sha256.Sum256(stmt) }) {
+	sum := sha256.Sum256(stmt)
+	if seen[sum] {
 		return
 	}
+	seen[sum] = true
 	out.Found = append(out.Found, Attestation{PredicateType: c.predicateType, Statement: stmt, Source: c.source, Signer: c.signer, Evidence: c.evidence()})
 	res.Pass("attestation", fmt.Sprintf("%s: %s (%s)", c.predicateType, c.signer, c.source))
 }
