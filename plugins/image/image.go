@@ -133,73 +133,16 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	for _, t := range a.Attestations {
 		preds = append(preds, trust.ExpandPredicateType(t))
 	}
-	needSig := a.Signature == nil || *a.Signature
-	ref, err := parseRef(a.Ref, req.PolicyDir, a.Insecure)
-	if err != nil {
-		return res.Fail("reference", err.Error()), nil
+	o, failed := p.open(ctx, req, target{ref: a.Ref, sel: sel, requireDigest: a.RequireDigest, insecure: a.Insecure, ghRepo: a.GitHubRepository})
+	if failed != nil {
+		return failed, nil
 	}
-	if a.RequireDigest && ref.digest == "" {
-		return res.Fail("reference", fmt.Sprintf("%s is not pinned by digest (require_digest = true): expected …@sha256:<hex>, found tag %q", a.Ref, ref.tag)), nil
-	}
-	if req.Offline && !ref.isLayout() && !isLoopback(ref.host()) {
-		return res.Errorf("reference", "--offline: %s is a network registry; use a loopback mirror or %sDIR", ref.repo.RegistryStr(), LayoutScheme), nil
-	}
-	m, err := p.material(req.TrustRoot)
-	if err != nil {
-		return res.Errorf("trust root", "%v", err), nil
-	}
-	st, err := p.storeFor(ref, a.Insecure)
-	if err != nil {
-		return res.Fail("reference", err.Error()), nil
-	}
-	// A pinned digest verified as itself needs no manifest: its signatures
-	// name the digest (cosign does not fetch it either). Otherwise the
-	// manifest tells whether it is an index, and which platforms it lists.
-	var top *manifest
-	var missing bool
-	if ref.digest != "" && sel.mode == "index" {
-		top = &manifest{digest: ref.digest}
-	} else {
-		top, missing, err = resolve(ctx, st, ref)
-	}
-	if err != nil {
-		if errors.Is(err, errNotFound) {
-			return res.Fail("reference", err.Error()), nil
-		}
-		return res.Errorf("reference", "%v", err), nil
-	}
-	var refCheck sdk.Check
-	switch {
-	case ref.digest != "" && missing:
-		refCheck = sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("%s (pinned; the manifest itself is not in %s, its signatures are checked)", top.digest, st.where())}
-	case ref.digest != "":
-		refCheck = sdk.Check{Name: "reference", OK: true, Detail: top.digest + " (pinned)"}
-	case ref.tag != "":
-		refCheck = sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("tag %s resolved once to %s", ref.tag, top.digest)}
-	default:
-		refCheck = sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("%s (the one image of the layout)", top.digest)}
-	}
-	ids := make([]trust.Identity, 0, len(req.Identities))
-	for _, id := range req.Identities {
-		ids = append(ids, trust.Identity(id))
-	}
-	if a.GitHubRepository != "" && !ownerRepo().MatchString(a.GitHubRepository) {
-		return res.Fail("attributes", fmt.Sprintf("github_repository %q: want owner/name", a.GitHubRepository)), nil
-	}
-	v := &verifier{p: p, st: st, req: req, m: m, ids: ids, needSig: needSig, preds: preds, ghRepo: a.GitHubRepository,
-		bind: bindCheck{repo: st.name(), allowMismatch: a.AllowReferenceMismatch}}
-
-	parts, rows, perr := p.selectParts(ctx, st, top, missing || top.raw == nil, sel)
-	if perr != nil {
-		res.Checks = append(res.Checks, refCheck)
-		if errors.Is(perr, errNotFound) || errors.Is(perr, errSelection) {
-			return res.Fail("platforms", perr.Error()), nil
-		}
-		return res.Errorf("platforms", "%v", perr), nil
-	}
-	if !rows {
+	v := &verifier{p: p, st: o.st, req: req, m: o.m, ids: o.ids, needSig: a.Signature == nil || *a.Signature, preds: preds, ghRepo: a.GitHubRepository,
+		bind: bindCheck{repo: o.st.name(), allowMismatch: a.AllowReferenceMismatch}}
+	parts := o.parts
+	if !o.rows {
 		r := v.verifyPart(ctx, parts[0], nil)
-		res.Checks = append([]sdk.Check{refCheck}, r.Checks...)
+		res.Checks = append([]sdk.Check{o.refCheck}, r.Checks...)
 		res.Evidence = r.Evidence
 		res.Status, res.Reason = r.Status, r.Reason
 		res.Diagnostics = append(res.Diagnostics, v.warnings()...)
@@ -211,30 +154,22 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	results := make([]*sdk.Result, len(parts))
 	results[0] = v.verifyPart(ctx, parts[0], nil)
 	inherited := v.inheritable(parts[0])
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxConcurrentParts)
-	for i := 1; i < len(parts); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			err := sdk.Safely(func() error {
-				results[i] = v.verifyPart(ctx, parts[i], inherited)
-				return nil
-			})
-			if err != nil {
-				results[i] = (&sdk.Result{}).Errorf("verify", "%s: %v", parts[i].name, err)
-			}
-		}()
-	}
-	wg.Wait()
+	eachPart(parts, 1, func(i int) {
+		results[i] = v.verifyPart(ctx, parts[i], inherited)
+	}, func(i int, err error) {
+		results[i] = (&sdk.Result{}).Errorf("verify", "%s: %v", parts[i].name, err)
+	})
+	summarize(res, parts, results, o.refCheck)
+	res.Diagnostics = append(res.Diagnostics, v.warnings()...)
+	return res, nil
+}
+
+// summarize makes one row of each part's result, and the verdict on the
+// whole of them.
+func summarize(res *sdk.Result, parts []part, results []*sdk.Result, refCheck sdk.Check) {
 	var failed, errored []string
 	for i, r := range results {
-		checks := []sdk.Check{refCheck}
-		if i > 0 && parts[i].digest != "" && parts[i].missing == "" {
-			checks = append(checks, sdk.Check{Name: "manifest", OK: true, Detail: fmt.Sprintf("%s (%s, listed by the index)", parts[i].digest, parts[i].name)})
-		}
+		checks := append([]sdk.Check{refCheck}, listedCheck(parts, i)...)
 		sub := sdk.SubResult{Name: parts[i].name, Status: r.Status, Checks: append(checks, r.Checks...), Evidence: r.Evidence, Reason: r.Reason}
 		res.SubResults = append(res.SubResults, sub)
 		switch r.Status {
@@ -253,8 +188,125 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	default:
 		res.Pass("platforms", fmt.Sprintf("%d part(s) verified", len(parts)))
 	}
-	res.Diagnostics = append(res.Diagnostics, v.warnings()...)
-	return res, nil
+}
+
+// listedCheck is the check that a platform part is a manifest the index
+// lists (none for the index itself or a part that could not be found).
+func listedCheck(parts []part, i int) []sdk.Check {
+	if i == 0 || parts[i].digest == "" || parts[i].missing != "" {
+		return nil
+	}
+	return []sdk.Check{{Name: "manifest", OK: true, Detail: fmt.Sprintf("%s (%s, listed by the index)", parts[i].digest, parts[i].name)}}
+}
+
+// eachPart runs fn for parts[from:] concurrently, at most
+// maxConcurrentParts at once, and returns when all are done; a panic in fn
+// goes to onPanic for that part.
+func eachPart(parts []part, from int, fn func(i int), onPanic func(i int, err error)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxConcurrentParts)
+	for i := from; i < len(parts); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := sdk.Safely(func() error { fn(i); return nil }); err != nil {
+				onPanic(i, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// target is the image one check names, and how to reach it.
+type target struct {
+	ref           string
+	sel           selection
+	requireDigest bool
+	insecure      bool
+	ghRepo        string
+}
+
+// opened is an image resolved once and split into the parts to check.
+type opened struct {
+	st       store
+	m        *trust.Material
+	ids      []trust.Identity
+	top      *manifest
+	refCheck sdk.Check
+	parts    []part
+	rows     bool // each part is a row of its own (an index and its platforms)
+}
+
+// open resolves the image t names and lists its parts; when it cannot, it
+// returns the result to report instead.
+func (p *Plugin) open(ctx context.Context, req *sdk.Request, t target) (*opened, *sdk.Result) {
+	res := &sdk.Result{Status: sdk.StatusPass}
+	ref, err := parseRef(t.ref, req.PolicyDir, t.insecure)
+	if err != nil {
+		return nil, res.Fail("reference", err.Error())
+	}
+	if t.requireDigest && ref.digest == "" {
+		return nil, res.Fail("reference", fmt.Sprintf("%s is not pinned by digest (require_digest = true): expected …@sha256:<hex>, found tag %q", t.ref, ref.tag))
+	}
+	if req.Offline && !ref.isLayout() && !isLoopback(ref.host()) {
+		return nil, res.Errorf("reference", "--offline: %s is a network registry; use a loopback mirror or %sDIR", ref.repo.RegistryStr(), LayoutScheme)
+	}
+	o := &opened{}
+	if o.m, err = p.material(req.TrustRoot); err != nil {
+		return nil, res.Errorf("trust root", "%v", err)
+	}
+	if o.st, err = p.storeFor(ref, t.insecure); err != nil {
+		return nil, res.Fail("reference", err.Error())
+	}
+	// A pinned digest verified as itself needs no manifest: its signatures
+	// name the digest (cosign does not fetch it either). Otherwise the
+	// manifest tells whether it is an index, and which platforms it lists.
+	var missing bool
+	if ref.digest != "" && t.sel.mode == "index" {
+		o.top = &manifest{digest: ref.digest}
+	} else {
+		o.top, missing, err = resolve(ctx, o.st, ref)
+	}
+	if err != nil {
+		if errors.Is(err, errNotFound) {
+			return nil, res.Fail("reference", err.Error())
+		}
+		return nil, res.Errorf("reference", "%v", err)
+	}
+	o.refCheck = referenceCheck(ref, o.top, missing, o.st)
+	o.ids = make([]trust.Identity, 0, len(req.Identities))
+	for _, id := range req.Identities {
+		o.ids = append(o.ids, trust.Identity(id))
+	}
+	if t.ghRepo != "" && !ownerRepo().MatchString(t.ghRepo) {
+		return nil, res.Fail("attributes", fmt.Sprintf("github_repository %q: want owner/name", t.ghRepo))
+	}
+	var perr error
+	o.parts, o.rows, perr = p.selectParts(ctx, o.st, o.top, missing || o.top.raw == nil, t.sel)
+	if perr != nil {
+		res.Checks = append(res.Checks, o.refCheck)
+		if errors.Is(perr, errNotFound) || errors.Is(perr, errSelection) {
+			return nil, res.Fail("platforms", perr.Error())
+		}
+		return nil, res.Errorf("platforms", "%v", perr)
+	}
+	return o, nil
+}
+
+// referenceCheck says how the reference became the digest checked.
+func referenceCheck(ref *imageRef, top *manifest, missing bool, st store) sdk.Check {
+	switch {
+	case ref.digest != "" && missing:
+		return sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("%s (pinned; the manifest itself is not in %s, its signatures are checked)", top.digest, st.where())}
+	case ref.digest != "":
+		return sdk.Check{Name: "reference", OK: true, Detail: top.digest + " (pinned)"}
+	case ref.tag != "":
+		return sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("tag %s resolved once to %s", ref.tag, top.digest)}
+	default:
+		return sdk.Check{Name: "reference", OK: true, Detail: fmt.Sprintf("%s (the one image of the layout)", top.digest)}
+	}
 }
 
 // part is one manifest to verify: the index, a platform, or the image.
@@ -555,116 +607,157 @@ func (v *verifier) satisfied(cands []*candidate) (sig bool, atts bool) {
 	return sig, atts
 }
 
-// verifyPart finds and checks the evidence of one digest, in the issue's
-// order: referrers (or their tag fallback), then cosign's legacy tags for
-// what is still missing.
+// verifyPart finds and checks the evidence of one digest.
 func (v *verifier) verifyPart(ctx context.Context, pt part, inherited []*candidate) *sdk.Result {
+	res, _ := v.checkPart(ctx, pt, inherited)
+	return res
+}
+
+// checkPart is verifyPart, also returning the candidates it decided on.
+func (v *verifier) checkPart(ctx context.Context, pt part, inherited []*candidate) (*sdk.Result, []*candidate) {
 	res := &sdk.Result{Status: sdk.StatusPass}
 	if pt.missing != "" {
-		return res.Fail("manifest", pt.missing)
+		return res.Fail("manifest", pt.missing), nil
 	}
 	if pt.errored != "" {
-		return res.Errorf("manifest", "%s", pt.errored)
+		return res.Errorf("manifest", "%s", pt.errored), nil
 	}
-	b := v.bind
-	b.digest = pt.digest
-	var cands []*candidate
-	var looked []string
-
-	// A place that cannot be read does not hide evidence found elsewhere;
-	// but when nothing else verifies, the part could not be checked (error),
-	// rather than failed.
-	var unread []string
-	lookup := func(place string, f func() ([]*candidate, error)) error {
-		cs, err := f()
-		if err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			unread = append(unread, fmt.Sprintf("%s: %v", place, err))
-			looked = append(looked, place+" (unreadable)")
-			return nil
+	g, check, err := v.gather(ctx, pt)
+	if err != nil {
+		return res.Errorf(check, "%v", err), nil
+	}
+	v.mu.Lock()
+	if v.verified == nil {
+		v.verified = map[string][]*candidate{}
+	}
+	for _, c := range g.cands {
+		if c.verified && c.class == classAttestation {
+			v.verified[pt.digest] = append(v.verified[pt.digest], c)
 		}
-		looked = append(looked, place)
-		cands = append(cands, cs...)
+	}
+	v.mu.Unlock()
+	v.decide(res, pt, g.cands, g.looked, inherited)
+	v.reportUnread(res, pt.digest, g.unread)
+	return res, g.cands
+}
+
+// reportUnread turns a failure into "could not be checked" when some place
+// could not be read (what it holds might have passed), and otherwise warns.
+func (v *verifier) reportUnread(res *sdk.Result, digest string, unread []string) {
+	if len(unread) == 0 {
+		return
+	}
+	if res.Status == sdk.StatusFail {
+		res.Status = sdk.StatusError
+		res.Reason += "; could not read: " + strings.Join(unread, "; ")
+		return
+	}
+	v.warn("%s: could not read: %s", digest, strings.Join(unread, "; "))
+}
+
+// gathered is what the places looked at for one digest yielded.
+type gathered struct {
+	cands  []*candidate
+	looked []string
+	// unread are the places that could not be read. One does not hide
+	// evidence found elsewhere; but when nothing else verifies, the part
+	// could not be checked (error), rather than failed.
+	unread []string
+}
+
+// from adds what one place yields. Its error is returned only when the
+// context has ended; any other marks the place unread.
+func (g *gathered) from(ctx context.Context, place string, f func() ([]*candidate, error)) error {
+	cs, err := f()
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		g.unread = append(g.unread, fmt.Sprintf("%s: %v", place, err))
+		g.looked = append(g.looked, place+" (unreadable)")
 		return nil
 	}
+	g.looked = append(g.looked, place)
+	g.cands = append(g.cands, cs...)
+	return nil
+}
+
+// fromReferrers adds the bundles attached to digest as referrers, with the
+// place named by how they were listed.
+func (v *verifier) fromReferrers(ctx context.Context, g *gathered, digest string, b bindCheck) error {
+	var how string
+	unread := len(g.unread)
+	err := g.from(ctx, "referrers", func() ([]*candidate, error) {
+		cs, h, err := v.referrerCandidates(ctx, digest, b)
+		how = h
+		return cs, err
+	})
+	if err == nil && how != "" && len(g.unread) == unread {
+		g.looked[len(g.looked)-1] = how
+	}
+	return err
+}
+
+// fromGitHub adds the attestations GitHub's API keeps for digest.
+func (v *verifier) fromGitHub(ctx context.Context, g *gathered, digest string) error {
+	return g.from(ctx, "GitHub attestations API", func() ([]*candidate, error) {
+		docs, _, err := v.p.githubAttestations(ctx, v.ghRepo, digest, v.req.Offline)
+		var cs []*candidate
+		for i, d := range docs {
+			cs = append(cs, fromBundle(fmt.Sprintf("GitHub attestation %d of %s", i+1, v.ghRepo), d, digest))
+		}
+		return cs, err
+	})
+}
+
+// gather finds the evidence of one digest, in the order:
+// referrers (or their tag fallback), then cosign's legacy tags and
+// GitHub's API for what is still missing. On error it also names the check
+// that could not be done.
+func (v *verifier) gather(ctx context.Context, pt part) (*gathered, string, error) {
+	b := v.bind
+	b.digest = pt.digest
+	g := &gathered{}
 	// Most signed images keep their evidence in cosign's legacy tags, read
 	// only when the referrers do not satisfy the policy: asking for those
 	// the policy needs while the referrers are listed saves the round
 	// trips of one lookup after the other (two more on a registry without
 	// the referrers API). A prefetch that turns out unneeded costs a
-	// request, usually a 404, and is cancelled when the part is decided.
+	// request, usually a 404, and is cancelled once the part's evidence is
+	// gathered.
 	tagBase := strings.Replace(pt.digest, ":", "-", 1)
 	sigTag := v.prefetchLegacy(ctx, v.needSig, tagBase+".sig", b)
 	defer sigTag.stop()
 	attTag := v.prefetchLegacy(ctx, len(v.preds) > 0, tagBase+".att", b)
 	defer attTag.stop()
 
-	var how string
-	err := lookup("referrers", func() ([]*candidate, error) {
-		cs, h, err := v.referrerCandidates(ctx, pt.digest, b)
-		how = h
-		return cs, err
-	})
-	if err != nil {
-		return res.Errorf("referrers", "%v", err)
+	if err := v.fromReferrers(ctx, g, pt.digest, b); err != nil {
+		return nil, "referrers", err
 	}
-	if how != "" && len(unread) == 0 {
-		looked[len(looked)-1] = how
-	}
-	v.preverifyAll(cands)
-	sigOK, attsOK := v.satisfied(cands)
+	v.preverifyAll(g.cands)
+	sigOK, attsOK := v.satisfied(g.cands)
 	if !sigOK {
-		if err := lookup("tag "+tagBase[:19]+"….sig", sigTag.result); err != nil {
-			return res.Errorf("signatures", "%v", err)
+		if err := g.from(ctx, shortTag(tagBase+".sig"), sigTag.result); err != nil {
+			return nil, "signatures", err
 		}
-	}
-	if !sigOK {
-		v.preverifyAll(cands)
-		sigOK, attsOK = v.satisfied(cands)
+		v.preverifyAll(g.cands)
+		sigOK, attsOK = v.satisfied(g.cands)
 	}
 	if !attsOK || !sigOK {
 		// An image with only attestations must be reported as such, so
 		// .att is read also when only a signature is missing.
-		if err := lookup("tag "+tagBase[:19]+"….att", attTag.result); err != nil {
-			return res.Errorf("attestations", "%v", err)
+		if err := g.from(ctx, shortTag(tagBase+".att"), attTag.result); err != nil {
+			return nil, "attestations", err
 		}
 	}
-	v.preverifyAll(cands)
-	if _, attsOK := v.satisfied(cands); !attsOK && v.ghRepo != "" {
-		if err := lookup("GitHub attestations API", func() ([]*candidate, error) {
-			docs, _, err := v.p.githubAttestations(ctx, v.ghRepo, pt.digest, v.req.Offline)
-			var cs []*candidate
-			for i, d := range docs {
-				cs = append(cs, fromBundle(fmt.Sprintf("GitHub attestation %d of %s", i+1, v.ghRepo), d, pt.digest))
-			}
-			return cs, err
-		}); err != nil {
-			return res.Errorf("attestations", "%v", err)
+	v.preverifyAll(g.cands)
+	if _, attsOK := v.satisfied(g.cands); !attsOK && v.ghRepo != "" {
+		if err := v.fromGitHub(ctx, g, pt.digest); err != nil {
+			return nil, "attestations", err
 		}
-		v.preverifyAll(cands)
+		v.preverifyAll(g.cands)
 	}
-	v.mu.Lock()
-	if v.verified == nil {
-		v.verified = map[string][]*candidate{}
-	}
-	for _, c := range cands {
-		if c.verified && c.class == classAttestation {
-			v.verified[pt.digest] = append(v.verified[pt.digest], c)
-		}
-	}
-	v.mu.Unlock()
-	v.decide(res, pt, cands, looked, inherited)
-	if len(unread) > 0 {
-		if res.Status == sdk.StatusFail {
-			res.Status = sdk.StatusError
-			res.Reason += "; could not read: " + strings.Join(unread, "; ")
-		} else {
-			v.warn("%s: could not read: %s", pt.digest, strings.Join(unread, "; "))
-		}
-	}
-	return res
+	return g, "", nil
 }
 
 func (v *verifier) preverifyAll(cands []*candidate) {
