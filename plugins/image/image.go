@@ -145,6 +145,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 		res.Checks = append([]sdk.Check{o.refCheck}, r.Checks...)
 		res.Evidence = r.Evidence
 		res.Status, res.Reason = r.Status, r.Reason
+		res.Subject = digestOf(parts[0].digest)
 		res.Diagnostics = append(res.Diagnostics, v.warnings()...)
 		return res, nil
 	}
@@ -170,7 +171,7 @@ func summarize(res *sdk.Result, parts []part, results []*sdk.Result, refCheck sd
 	var failed, errored []string
 	for i, r := range results {
 		checks := append([]sdk.Check{refCheck}, listedCheck(parts, i)...)
-		sub := sdk.SubResult{Name: parts[i].name, Status: r.Status, Checks: append(checks, r.Checks...), Evidence: r.Evidence, Reason: r.Reason}
+		sub := sdk.SubResult{Name: parts[i].name, Status: r.Status, Checks: append(checks, r.Checks...), Evidence: r.Evidence, Reason: r.Reason, Subject: digestOf(parts[i].digest)}
 		res.SubResults = append(res.SubResults, sub)
 		switch r.Status {
 		case sdk.StatusFail:
@@ -180,6 +181,7 @@ func summarize(res *sdk.Result, parts []part, results []*sdk.Result, refCheck sd
 		}
 	}
 	res.Checks = append(res.Checks, refCheck)
+	res.Subject = digestOf(parts[0].digest)
 	switch {
 	case len(failed) > 0:
 		res.Fail("platforms", fmt.Sprintf("%d of %d part(s) failed: %s", len(failed), len(parts), strings.Join(failed, "; ")))
@@ -1155,4 +1157,15 @@ func (s *stringOrList) UnmarshalJSON(b []byte) error {
 	}
 	*s = stringOrList(strings.Join(many, ","))
 	return nil
+}
+
+// digestOf is a manifest digest as the verdict's subject: blocks that refer
+// to the image are bound to it. A part without a digest (a platform the
+// index does not list) has none.
+func digestOf(d string) sdk.Digest {
+	alg, hex, ok := strings.Cut(d, ":")
+	if !ok {
+		return sdk.Digest{}
+	}
+	return sdk.Digest{Algorithm: alg, Hex: hex}
 }
