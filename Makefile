@@ -94,6 +94,11 @@ fuzz:
 	$(GO) test ./pkg/trust -run '^$$' -fuzz '^FuzzParseBundle$$' -fuzztime 30s
 	$(GO) test ./plugins/blob -run '^$$' -fuzz '^FuzzLookupChecksum$$' -fuzztime 30s
 	$(GO) test ./pkg/trust -run '^$$' -fuzz '^FuzzSplitBundles$$' -fuzztime 30s
+	$(GO) test ./plugins/sbom/document -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 30s
+	$(GO) test ./plugins/sbom/document -run '^$$' -fuzz '^FuzzReadPredicate$$' -fuzztime 30s
+	$(GO) test ./plugins/sbom/document -run '^$$' -fuzz '^FuzzReadStatement$$' -fuzztime 30s
+	$(GO) test ./plugins/sbom/internal/jsonstream -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime 30s
+	$(GO) test ./plugins/sbom/version -run '^$$' -fuzz '^FuzzCompare$$' -fuzztime 30s
 
 proto:
 	GOBIN=$(TOOLS_BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
