@@ -1,4 +1,5 @@
-# Reference policy of a vmafx release (docs/verify-blob.md explains each block).
+# Reference policy of a vmafx release (docs/verify-blob.md, docs/images.md,
+# docs/pypi.md and docs/sbom.md explain the blocks).
 #
 #   vmafx-trust check policy.hcl --var version=1.4.0
 #
@@ -7,8 +8,8 @@
 #   gh release download v1.4.0 --repo lusoris/vmaf --dir dist
 #
 # Every relative path below resolves against this file's directory, not the
-# working directory. Release blobs, the container image and the PyPI package
-# are checked; the SBOM block at the end is a comment until its plugin exists.
+# working directory. Release blobs, the container image, the PyPI package and
+# the SBOMs of the image and of libvmaf.so are checked.
 
 variable "version" {
   type        = string
@@ -190,12 +191,43 @@ pypi "vmaf-mcp" {
   }
 }
 
-# --- Not implemented yet -------------------------------------------------------------
-# No plugin serves SBOM content rules yet, so this block is a comment (a block
-# of an unknown kind fails `policy validate`).
-#
-# SBOMs (SPDX 2.3 / CycloneDX 1.4–1.6): signed by the release workflow and
-# describing the artifact; no issue filed yet.
+# --- SBOMs (docs/sbom.md) ---------------------------------------------------------
+# An sbom block checks who signed the SBOM, that it is about the artifact
+# another block verified in this run, and what it lists. The referenced block
+# runs first; when it does not pass, neither does the sbom block.
+
+# The SPDX SBOM attestations of the CPU image (cosign attest --type spdxjson,
+# or attest-sbom with push-to-registry), bound to the digests image.cpu
+# verified: one row for the index and one per platform. Each part needs an
+# SBOM attestation of its own digest: an SBOM of the index does not describe
+# what a platform's image contains.
+sbom "cpu-image" {
+  image    = image.cpu
+  format   = "spdx"
+  identity = identity.release
+  content {
+    deny_licenses  = ["AGPL-3.0-only", "AGPL-3.0-or-later"]
+    min_components = 1 # an SBOM that lists nothing fails
+  }
+}
+
+# The SBOM attestation of libvmaf.so, made with
+#   cosign attest-blob --type spdxjson --predicate libvmaf.so.spdx.json \
+#     --new-bundle-format --bundle dist/libvmaf.so.sbom.sigstore.json dist/libvmaf.so
+# Its statement must name the sha256 that blob.libvmaf verified.
+sbom "libvmaf" {
+  blob     = blob.libvmaf
+  bundle   = "dist/libvmaf.so.sbom.sigstore.json"
+  format   = "spdx"
+  identity = identity.release
+  content {
+    deny_licenses = ["AGPL-3.0-only", "AGPL-3.0-or-later"]
+  }
+}
+
+# If the release signs the SBOM file itself instead (cosign sign-blob, bundle
+# dist/libvmaf.so.spdx.json.sigstore.json), the SPDX document's described
+# package must name the sha256 that blob.libvmaf verified:
 #
 # sbom "libvmaf-spdx" {
 #   path      = "dist/libvmaf.so.spdx.json"
