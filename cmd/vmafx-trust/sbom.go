@@ -73,8 +73,8 @@ func sbomShowCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if pol.Artifacts[len(pol.Artifacts)-1].Attributes["bundle"] == nil || len(pol.Artifacts) > 1 {
-				return exitf(report.ExitUsage, "sbom show lists an SBOM attestation about a file or digest (--bundle) or a plain SBOM file; for an image, use sbom verify")
+			if len(pol.Artifacts) > 1 {
+				return exitf(report.ExitUsage, "sbom show lists an SBOM attestation about a file or digest (--bundle), a signed SBOM file (--sbom) or a plain SBOM file; for an image, use sbom verify")
 			}
 			s, err := startSession(c.Context, []string{"sbom"}, false, nil)
 			if err != nil {
@@ -106,8 +106,21 @@ func showPlain(c *cli.Context, o *options.SBOMVerify, path string) error {
 	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, false)})
 }
 
-// showAttested lists the SBOMs of the bundle the run just verified.
+// showAttested lists the SBOMs the run just verified: the signed SBOM file,
+// or those of the attestation bundle.
 func showAttested(c *cli.Context, o *options.SBOMVerify, attrs map[string]any) error {
+	if path, ok := attrs["path"].(string); ok {
+		data, err := sdk.ReadFile(path, trust.MaxAttestationBundleSize)
+		if err != nil {
+			return exitf(report.ExitUnchecked, "%s: %v", path, err)
+		}
+		doc, err := document.ReadBytes(c.Context, data, document.Options{})
+		if err != nil {
+			return exitf(report.ExitFailed, "%s: %v", path, err)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s\n", path)
+		return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, true)})
+	}
 	var subject trust.Digest
 	if d, ok := attrs["digest"].(string); ok {
 		subject, _ = trust.ParseDigest(d)

@@ -82,7 +82,7 @@ type SBOMVerify struct {
 // Flags registers the verb's flags.
 func (o *SBOMVerify) Flags() []cli.Flag {
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "bundle", Usage: "the SBOM attestation's bundle (FILE or sha256:<hex>); with --sbom, the SBOM file's signature bundle (default: SBOM.sigstore.json, then SBOM.bundle)", Destination: &o.Bundle},
+		&cli.StringFlag{Name: "bundle", Usage: "the bundle of the SBOM attestation about FILE or sha256:<hex>; with --sbom, the SBOM file's signature bundle (default: SBOM.sigstore.json, then SBOM.bundle)", Destination: &o.Bundle},
 		&cli.StringFlag{Name: "sbom", Usage: "an SBOM file signed as a blob (cosign sign-blob); the argument, if any, is the artifact its root must describe", Destination: &o.SBOM},
 		&cli.StringFlag{Name: "type", Usage: "accept only this SBOM format: spdx or cyclonedx (spdxjson is spdx)", Destination: &o.Type},
 		&cli.BoolFlag{Name: "allow-cosign-custom", Usage: "accept cosign's custom predicate ({\"Data\": \"<SBOM>\"}, syft attest's default)", Destination: &o.AllowCosignCustom},

@@ -74,9 +74,19 @@ func (p *Plugin) verifyImage(ctx context.Context, j *job) (*sdk.Result, error) {
 	}
 	res.Diagnostics = diags
 	rows := make([]sdk.SubResult, 0, len(found))
+	var notes []sdk.Check
 	for _, pa := range found {
+		// An SBOM describes an image's contents, which its platforms
+		// hold: with platform rows, the index needs no SBOM of its own
+		// (BuildKit and most builders attest platforms only), but one it
+		// has is checked like any other.
+		if len(found) > 1 && pa.Name == "index" && pa.Status == sdk.StatusFail && len(pa.Found) == 0 {
+			notes = append(notes, sdk.Check{Name: "index", OK: true, Detail: fmt.Sprintf("%s has no SBOM attestation of its own that verifies (%s); its platforms' SBOMs are checked", pa.Digest, pa.Reason)})
+			continue
+		}
 		rows = append(rows, j.imagePart(ctx, pa, parts))
 	}
+	res.Checks = append(res.Checks, notes...)
 	return summarize(res, rows, top), nil
 }
 
@@ -113,7 +123,7 @@ func summarize(res *sdk.Result, rows []sdk.SubResult, top string) *sdk.Result {
 	res.Subject = digestOf(top)
 	if len(rows) == 1 && (rows[0].Name == "" || rows[0].Name == "index") {
 		r := rows[0]
-		res.Status, res.Checks, res.Evidence, res.Reason = r.Status, r.Checks, r.Evidence, r.Reason
+		res.Status, res.Checks, res.Evidence, res.Reason = r.Status, append(res.Checks, r.Checks...), r.Evidence, r.Reason
 		return res
 	}
 	res.SubResults = rows
@@ -121,9 +131,9 @@ func summarize(res *sdk.Result, rows []sdk.SubResult, top string) *sdk.Result {
 	for _, r := range rows {
 		switch r.Status {
 		case sdk.StatusFail:
-			failed = append(failed, r.Name+": "+r.Reason)
+			failed = append(failed, named(r))
 		case sdk.StatusError:
-			errored = append(errored, r.Name+": "+r.Reason)
+			errored = append(errored, named(r))
 		}
 	}
 	switch {
@@ -187,4 +197,12 @@ func platformsString(raw json.RawMessage) string {
 func digestOf(s string) sdk.Digest {
 	alg, hex, _ := strings.Cut(s, ":")
 	return sdk.Digest{Algorithm: alg, Hex: hex}
+}
+
+// named is a row's reason with its part's name in front, once.
+func named(r sdk.SubResult) string {
+	if strings.HasPrefix(r.Reason, r.Name+":") {
+		return r.Reason
+	}
+	return r.Name + ": " + r.Reason
 }

@@ -140,12 +140,14 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	if err != nil {
 		return res.Fail("attributes", fmt.Sprintf("sbom %q: %v", req.Name, err)), nil
 	}
+	if j.source == attrImage {
+		// The image source verifies with the trust root itself.
+		return p.verifyImage(ctx, j)
+	}
 	if j.m, err = p.material(req.TrustRoot); err != nil {
 		return res.Errorf("trust root", "%v", err), nil
 	}
 	switch j.source {
-	case attrImage:
-		return p.verifyImage(ctx, j)
 	case attrPath:
 		return verifyPath(ctx, j, res), nil
 	}
