@@ -1,0 +1,201 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vmafx/vmafx-trust/internal/realfixtures"
+)
+
+// sbomCaseReasons is what the report's reason must say for each failing
+// case of sbom/cases.json: what differed.
+var sbomCaseReasons = map[string][]string{
+	"sbom/custom-wrapper-wp732-4.0.0":     {"cosign's custom wrapper", "allow_cosign_custom"},
+	"sbom/cdx-wp732-4.0.1-wrong-digest":   {"subject mismatch", "sha256:f7d810ba24b6f953614c0e029cd6d408a84d722035ad5b0a4fb9359039c38c83", "sha256:4a8b9c7637265522e831381e75c05e68cc799fa2b94d67b611789b72dd04c21c"},
+	"sbom/cdx-wp732-4.0.1-wrong-identity": {"subject: expected release@example.com, found wp732@nyu.edu"},
+	"sbom/cdx-wp732-4.0.1-staging-root":   {"transparency log"},
+}
+
+// sbomCaseFormat is the format check a passing case must report: the
+// format, version and component count cases.json gives.
+func sbomCaseFormat(c sbomFixtureCase) string {
+	s := c.SBOM.Format + " " + c.SBOM.SpecVersion
+	if c.SBOM.Components > 0 {
+		s += fmt.Sprintf(" (JSON), %d components", c.SBOM.Components)
+	}
+	return s
+}
+
+// sbomFixturePolicy declares every case as an sbom block with digest and
+// bundle, its own trust root and identity; allowCustom opts every block
+// into cosign's custom wrapper.
+func sbomFixturePolicy(t *testing.T, fixtures string, cases []sbomFixtureCase, allowCustom bool) string {
+	t.Helper()
+	var b strings.Builder
+	q := strconv.Quote
+	for i, c := range cases {
+		name := fmt.Sprintf("s%02d", i)
+		fmt.Fprintf(&b, "trust_root %q {\n  trusted_root = %s\n}\n", name, q(filepath.Join(fixtures, c.TrustedRoot)))
+		fmt.Fprintf(&b, "identity %q {\n  subject = %s\n  issuer = %s\n}\n", name, q(c.ExpectedIdentity.SAN), q(*c.ExpectedIdentity.Issuer))
+		fmt.Fprintf(&b, "sbom %q {\n  digest = %s\n  bundle = %s\n  identity = identity.%s\n  trust_root = trust_root.%s\n", name, q(c.ArtifactDigest), q(filepath.Join(fixtures, c.Bundle)), name, name)
+		if allowCustom {
+			b.WriteString("  allow_cosign_custom = true\n")
+		}
+		b.WriteString("}\n\n")
+	}
+	return writeFile(t, t.TempDir(), "policy.hcl", b.String())
+}
+
+// wantSBOMCase asserts one case's row: its expected outcome, the format a
+// pass reports (unwrapped from cosign's custom predicate when it is one)
+// and the reason a fail gives.
+func wantSBOMCase(t *testing.T, c sbomFixtureCase, row sbomRow, want string) {
+	t.Helper()
+	if row.Status != want {
+		t.Fatalf("%s: %s, want %s (%s); reason: %s", c.ID, row.Status, want, c.Reason, row.Reason)
+	}
+	if want == "pass" {
+		detail, ok, _ := row.check("format")
+		if !ok || !strings.Contains(detail, sbomCaseFormat(c)) {
+			t.Errorf("%s: format check %q, want %q", c.ID, detail, sbomCaseFormat(c))
+		}
+		if c.SBOM.Wrapped != "" && !strings.Contains(detail, "unwrapped from cosign-custom") {
+			t.Errorf("%s: format check %q does not say the SBOM was unwrapped", c.ID, detail)
+		}
+		if row.Signer != c.ExpectedIdentity.SAN {
+			t.Errorf("%s: signer %q, want %q", c.ID, row.Signer, c.ExpectedIdentity.SAN)
+		}
+		if len(row.Evidence) != 1 || !row.Evidence[0].Verified || row.Evidence[0].SubjectDigest != c.ArtifactDigest || row.Evidence[0].PredicateType != c.PredicateType {
+			t.Errorf("%s: evidence %+v, want one verified %s attestation of %s", c.ID, row.Evidence, c.PredicateType, c.ArtifactDigest)
+		}
+		return
+	}
+	reasons, ok := sbomCaseReasons[c.ID]
+	if !ok {
+		t.Fatalf("%s fails (%s) and sbomCaseReasons does not say why it must", c.ID, row.Reason)
+	}
+	for _, r := range reasons {
+		if !strings.Contains(row.Reason, r) {
+			t.Errorf("%s: reason %q does not contain %q", c.ID, row.Reason, r)
+		}
+	}
+}
+
+// TestSBOMFixtureCasesThroughCheck: every case of sbom/cases.json reaches
+// its expected outcome as an sbom block (digest + bundle) of a policy, and
+// the custom-wrapper case passes only once the policy accepts cosign's
+// custom predicate.
+func TestSBOMFixtureCasesThroughCheck(t *testing.T) {
+	fixtures := realfixtures.Dir(t)
+	cases := loadSBOMCases(t, fixtures)
+	for _, allowCustom := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allow_cosign_custom=%v", allowCustom), func(t *testing.T) {
+			res := runCLI(t, nil, "check", sbomFixturePolicy(t, fixtures, cases, allowCustom), "--offline", "--format", "json")
+			wantNoPanic(t, res)
+			var rep struct {
+				Results []struct {
+					Name string
+					sbomRow
+				}
+			}
+			if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil || len(rep.Results) != len(cases) {
+				t.Fatalf("want %d results (err %v):\n%s\n%s", len(cases), err, res.stdout, res.stderr)
+			}
+			failing := 0
+			for i, c := range cases {
+				r := rep.Results[i]
+				if r.Name != fmt.Sprintf("s%02d", i) {
+					t.Fatalf("result %d is %q: out of policy order", i, r.Name)
+				}
+				want := c.asSBOM(allowCustom)
+				if want == "fail" {
+					failing++
+				}
+				wantSBOMCase(t, c, r.sbomRow, want)
+			}
+			if wantCode := map[bool]int{true: 1, false: 0}[failing > 0]; res.code != wantCode {
+				t.Errorf("exit %d, want %d", res.code, wantCode)
+			}
+		})
+	}
+}
+
+// TestSBOMFixtureCasesThroughVerify: the same cases through `sbom verify
+// DIGEST --bundle`, with --allow-cosign-custom for the custom wrapper.
+func TestSBOMFixtureCasesThroughVerify(t *testing.T) {
+	fixtures := realfixtures.Dir(t)
+	custom := 0
+	for _, c := range loadSBOMCases(t, fixtures) {
+		for _, allowCustom := range []bool{false, true} {
+			if allowCustom && c.ExpectedAsSBOM == "" {
+				continue
+			}
+			if allowCustom {
+				custom++
+			}
+			t.Run(fmt.Sprintf("%s/allow-cosign-custom=%v", c.ID, allowCustom), func(t *testing.T) {
+				args := []string{"sbom", "verify", c.ArtifactDigest, "--bundle", filepath.Join(fixtures, c.Bundle),
+					"--trusted-root", filepath.Join(fixtures, c.TrustedRoot),
+					"--certificate-identity", c.ExpectedIdentity.SAN, "--certificate-oidc-issuer", *c.ExpectedIdentity.Issuer,
+					"--offline", "-o", "json"}
+				if allowCustom {
+					args = append(args, "--allow-cosign-custom")
+				}
+				res := runCLI(t, nil, args...)
+				wantNoPanic(t, res)
+				want := c.asSBOM(allowCustom)
+				if code := map[string]int{"pass": 0, "fail": 1}[want]; res.code != code {
+					t.Fatalf("exit %d, want %d (%s)\nstdout:\n%s\nstderr:\n%s", res.code, code, c.Reason, res.stdout, res.stderr)
+				}
+				wantSBOMCase(t, c, oneRow(t, res), want)
+				if want == "pass" && !strings.Contains(res.stderr, "Verified OK") {
+					t.Errorf("no \"Verified OK\" on stderr")
+				}
+			})
+		}
+	}
+	if custom != 1 {
+		t.Fatalf("%d cases wrap the SBOM in cosign's custom predicate, want 1: the fixture set changed", custom)
+	}
+}
+
+// TestSBOMVerifyTypeFlag: --type restricts the format. The CycloneDX 1.6
+// attestation of the real fixtures fails with --type spdx and passes with
+// --type cyclonedx, and the report names the format either way.
+func TestSBOMVerifyTypeFlag(t *testing.T) {
+	fixtures := realfixtures.Dir(t)
+	var c sbomFixtureCase
+	for _, x := range loadSBOMCases(t, fixtures) {
+		if x.Expected == "pass" && x.ExpectedAsSBOM == "" && x.SBOM != nil && x.SBOM.Format == "CycloneDX" {
+			c = x
+			break
+		}
+	}
+	if c.ID == "" {
+		t.Fatal("no passing CycloneDX case in sbom/cases.json")
+	}
+	format := c.SBOM.Format + " " + c.SBOM.SpecVersion
+	for _, tc := range []struct {
+		typ, want string
+	}{
+		{"cyclonedx", "pass"},
+		{"CycloneDX", "pass"},
+		{"spdx", "fail"},
+		{"spdxjson", "fail"},
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			res := runCLI(t, nil, "sbom", "verify", c.ArtifactDigest, "--bundle", filepath.Join(fixtures, c.Bundle), "--type", tc.typ,
+				"--trusted-root", filepath.Join(fixtures, c.TrustedRoot),
+				"--certificate-identity", c.ExpectedIdentity.SAN, "--certificate-oidc-issuer", *c.ExpectedIdentity.Issuer,
+				"--offline", "-o", "json")
+			row := wantSBOMOutcome(t, res, tc.want, format, format, fmt.Sprintf("format = %q", tc.typ))
+			if detail, _, found := row.check("format"); !found || !strings.Contains(detail, format) {
+				t.Errorf("format check %q does not name %s", detail, format)
+			}
+		})
+	}
+}
