@@ -293,3 +293,84 @@ func componentsWhere(cs []fixtureComponent, keep func(fixtureComponent) bool) []
 	}
 	return out
 }
+
+// fixtureFormat is an SBOM file's format and version ("CycloneDX 1.4",
+// "SPDX 2.2") and syntax ("JSON", "tag-value"), as the file says.
+func fixtureFormat(t *testing.T, p string) (format, syntax string) {
+	t.Helper()
+	data := mustRead(t, p)
+	if v, ok := tagValue(data, "SPDXVersion"); ok {
+		return "SPDX " + strings.TrimPrefix(v, "SPDX-"), "tag-value"
+	}
+	var doc struct {
+		SPDXVersion string `json:"spdxVersion"`
+		BOMFormat   string `json:"bomFormat"`
+		SpecVersion string `json:"specVersion"`
+	}
+	if err := json.Unmarshal([]byte(data), &doc); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	if doc.SPDXVersion != "" {
+		return "SPDX " + strings.TrimPrefix(doc.SPDXVersion, "SPDX-"), "JSON"
+	}
+	if doc.BOMFormat == "" {
+		t.Fatalf("%s is neither SPDX nor CycloneDX", p)
+	}
+	return doc.BOMFormat + " " + doc.SpecVersion, "JSON"
+}
+
+// tagValue is the first value of an SPDX tag-value tag.
+func tagValue(data, tag string) (string, bool) {
+	for _, line := range strings.Split(data, "\n") {
+		if v, ok := strings.CutPrefix(line, tag+":"); ok {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
+// describedDigest is the sha256 digest an SBOM's described root names (a
+// CycloneDX metadata.component whose version is a digest, as syft writes
+// for images; the SHA256 checksum of the package an SPDX tag-value
+// document DESCRIBES), "" when it names none.
+func describedDigest(t *testing.T, p string) string {
+	t.Helper()
+	data := mustRead(t, p)
+	if _, ok := tagValue(data, "SPDXVersion"); ok {
+		root := ""
+		for _, line := range strings.Split(data, "\n") {
+			f := strings.Fields(strings.TrimPrefix(line, "Relationship:"))
+			if len(f) == 4 && f[0] == "Relationship" {
+				f = f[1:]
+			}
+			if len(f) == 3 && f[0] == "SPDXRef-DOCUMENT" && f[1] == "DESCRIBES" {
+				root = f[2]
+				break
+			}
+		}
+		inRoot := false
+		for _, line := range strings.Split(data, "\n") {
+			if v, ok := strings.CutPrefix(line, "SPDXID:"); ok {
+				inRoot = strings.TrimSpace(v) == root
+			}
+			if v, ok := strings.CutPrefix(line, "PackageChecksum: SHA256:"); ok && inRoot {
+				return "sha256:" + strings.ToLower(strings.TrimSpace(v))
+			}
+		}
+		return ""
+	}
+	var doc struct {
+		Metadata struct {
+			Component struct {
+				Version string `json:"version"`
+			} `json:"component"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal([]byte(data), &doc); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	if v := doc.Metadata.Component.Version; strings.HasPrefix(v, "sha256:") {
+		return v
+	}
+	return ""
+}

@@ -199,3 +199,128 @@ func TestSBOMVerifyTypeFlag(t *testing.T) {
 		})
 	}
 }
+
+// sbomPredicateTypes are the predicate types cosign attest-blob writes
+// for its SBOM --type names.
+var sbomPredicateTypes = map[string]string{
+	"cyclonedx": "https://cyclonedx.org/bom",
+	"spdxjson":  "https://spdx.dev/Document",
+	"spdx":      "https://spdx.dev/Document",
+}
+
+// cosignBundleFormats are the two bundle files cosign writes: its legacy
+// blob-bundle JSON and the Sigstore bundle.
+var cosignBundleFormats = []struct {
+	name   string
+	suffix string   // the bundle file's suffix, as sbom verify finds it by default
+	flags  []string // cosign's flags before --bundle
+}{
+	{name: "legacy bundle", suffix: ".bundle"},
+	{name: "new bundle format", suffix: ".sigstore.json", flags: []string{"--new-bundle-format"}},
+}
+
+// TestSBOMCosignAttestBlob: real `cosign attest-blob --key` SBOM
+// attestations (--type cyclonedx, spdxjson, and spdx with a tag-value
+// predicate) over real SBOMs, in both bundle formats, verified by `sbom
+// verify --key --insecure-ignore-tlog`: they pass naming the format, and
+// fail for another artifact, a bundle signed by another key and --type of
+// the other format. An SBOM whose root names a digest is attested about
+// that digest (cosign --hash); attested about a file it does not describe,
+// it fails.
+func TestSBOMCosignAttestBlob(t *testing.T) {
+	cosign := cosignBinary(t)
+	keys := t.TempDir()
+	runCosign(t, cosign, keys, "generate-key-pair")
+	other := t.TempDir()
+	runCosign(t, cosign, other, "generate-key-pair")
+	artifact := writeFile(t, t.TempDir(), "vmafx-1.0.0.whl", strings.Repeat("vmafx wheel bytes\n", 200))
+	artifactDigest := "sha256:" + sha256Hex(t, artifact)
+	predicates := []struct {
+		typ, file, otherType string
+	}{
+		{"cyclonedx", "guac/distroless-cyclonedx.json", "spdx"},
+		{"cyclonedx", "cosign/bom-go-mod.cyclonedx.json", "spdx"},
+		{"spdxjson", "guac/alpine-spdx.json", "cyclonedx"},
+		{"spdx", "cosign/bom-go-mod.spdx", "cyclonedx"},
+	}
+	rooted := 0
+	for _, p := range predicates {
+		predicate := unsignedSBOM(t, p.file)
+		format, syntax := fixtureFormat(t, predicate)
+		root := describedDigest(t, predicate)
+		if root != "" {
+			rooted++
+		}
+		for _, f := range cosignBundleFormats {
+			dir := t.TempDir()
+			// attest writes an attestation of the artifact (of digest,
+			// when given) signed with the key in keyDir.
+			attest := func(keyDir, bundle, digest string) string {
+				args := []string{"attest-blob", "--key", filepath.Join(keyDir, "cosign.key"), "--type", p.typ, "--predicate", predicate,
+					"--tlog-upload=false", "--yes"}
+				args = append(append(args, f.flags...), "--bundle", bundle)
+				if digest != "" {
+					// cosign still wants a file argument; --hash is the subject.
+					args = append(args, "--hash", strings.TrimPrefix(digest, "sha256:"))
+				}
+				runCosign(t, cosign, dir, append(args, artifact)...)
+				return filepath.Join(dir, bundle)
+			}
+			// The subject is what the SBOM describes: its root's digest,
+			// else the artifact file.
+			subject, wrongSubject := artifact, artifactDigest
+			if root != "" {
+				subject = root
+			}
+			good := attest(keys, "sbom"+f.suffix, root)
+			otherKey := attest(other, "other-key"+f.suffix, root)
+			type variant struct {
+				name, subject, bundle, typ, want string
+				reasons                          []string
+			}
+			variants := []variant{
+				{name: "intact", subject: subject, bundle: good, want: "pass"},
+				{name: "full type name", subject: subject, bundle: good, typ: strings.TrimSuffix(p.typ, "json"), want: "pass"},
+				{name: "bundle signed by another key", subject: subject, bundle: otherKey, want: "fail", reasons: []string{"signature"}},
+				{name: "--type " + p.otherType, subject: subject, bundle: good, typ: p.otherType, want: "fail", reasons: []string{format, fmt.Sprintf("format = %q", p.otherType)}},
+			}
+			if root == "" {
+				variants = append(variants, variant{name: "file modified", subject: "modified", bundle: good, want: "fail", reasons: []string{"subject mismatch"}})
+			} else {
+				variants = append(variants,
+					variant{name: "another digest", subject: wrongSubject, bundle: good, want: "fail", reasons: []string{"subject mismatch", root, wrongSubject}},
+					variant{name: "about a file the SBOM does not describe", subject: artifact, bundle: attest(keys, "undescribed"+f.suffix, ""), want: "fail",
+						reasons: []string{"root names " + root, artifactDigest}})
+			}
+			for _, v := range variants {
+				t.Run(p.file+"/"+f.name+"/"+v.name, func(t *testing.T) {
+					subject := v.subject
+					if subject == "modified" {
+						subject = filepath.Join(t.TempDir(), filepath.Base(artifact))
+						copyFile(t, artifact, subject)
+						flipFileByte(t, subject)
+					}
+					args := []string{"sbom", "verify", subject, "--bundle", v.bundle, "--key", filepath.Join(keys, "cosign.pub"),
+						"--insecure-ignore-tlog", "--offline", "-o", "json"}
+					if v.typ != "" {
+						args = append(args, "--type", v.typ)
+					}
+					row := wantSBOMOutcome(t, runCLI(t, nil, args...), v.want, format+" ("+syntax+")", v.reasons...)
+					if v.want != "pass" {
+						return
+					}
+					wantDigest := subject
+					if !strings.HasPrefix(subject, "sha256:") {
+						wantDigest = artifactDigest
+					}
+					if len(row.Evidence) != 1 || row.Evidence[0].SubjectDigest != wantDigest || row.Evidence[0].PredicateType != sbomPredicateTypes[p.typ] {
+						t.Errorf("evidence %+v, want a %s attestation of %s", row.Evidence, sbomPredicateTypes[p.typ], wantDigest)
+					}
+				})
+			}
+		}
+	}
+	if rooted != 2 {
+		t.Fatalf("%d of the SBOMs name a root digest, want 2: the fixtures changed", rooted)
+	}
+}
