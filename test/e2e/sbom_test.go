@@ -214,9 +214,13 @@ var cosignBundleFormats = []struct {
 	name   string
 	suffix string   // the bundle file's suffix, as sbom verify finds it by default
 	flags  []string // cosign's flags before --bundle
+	// modified is what the reason says for a signed file modified: a
+	// Sigstore bundle names the digest it signs, a legacy bundle only
+	// holds a signature that no longer matches.
+	modified func(signed string) []string
 }{
-	{name: "legacy bundle", suffix: ".bundle"},
-	{name: "new bundle format", suffix: ".sigstore.json", flags: []string{"--new-bundle-format"}},
+	{name: "legacy bundle", suffix: ".bundle", modified: func(string) []string { return []string{"signature", "invalid signature"} }},
+	{name: "new bundle format", suffix: ".sigstore.json", flags: []string{"--new-bundle-format"}, modified: func(signed string) []string { return []string{"digest mismatch", signed} }},
 }
 
 // TestSBOMCosignAttestBlob: real `cosign attest-blob --key` SBOM
@@ -322,5 +326,83 @@ func TestSBOMCosignAttestBlob(t *testing.T) {
 	}
 	if rooted != 2 {
 		t.Fatalf("%d of the SBOMs name a root digest, want 2: the fixtures changed", rooted)
+	}
+}
+
+// TestSBOMCosignSignBlob: real SBOM files signed with `cosign sign-blob
+// --key`, in both bundle formats, verified as signed SBOM files (`sbom
+// verify --sbom`, and a policy's path block): they pass with the bundle
+// found beside them or given, fail once modified, and with a digest to
+// describe pass only when the SBOM's root names it.
+func TestSBOMCosignSignBlob(t *testing.T) {
+	cosign := cosignBinary(t)
+	keys := t.TempDir()
+	runCosign(t, cosign, keys, "generate-key-pair")
+	other := writeFile(t, t.TempDir(), "other.whl", "an artifact no SBOM describes")
+	otherDigest := "sha256:" + sha256Hex(t, other)
+	for _, name := range []string{"guac/distroless-cyclonedx.json", "guac/alpine-spdx.json", "cosign/bom-go-mod.spdx"} {
+		src := unsignedSBOM(t, name)
+		format, syntax := fixtureFormat(t, src)
+		root := describedDigest(t, src)
+		for _, f := range cosignBundleFormats {
+			dir := t.TempDir()
+			sbomFile := filepath.Join(dir, filepath.Base(name))
+			copyFile(t, src, sbomFile)
+			// The bundle is named as sbom verify looks for it by default.
+			bundle := sbomFile + f.suffix
+			runCosign(t, cosign, dir, append(append([]string{"sign-blob", "--key", filepath.Join(keys, "cosign.key"), "--tlog-upload=false", "--yes"}, f.flags...), "--bundle", bundle, sbomFile)...)
+			sbomDigest := "sha256:" + sha256Hex(t, sbomFile)
+			type variant struct {
+				name     string
+				bundle   bool   // give --bundle rather than rely on the default name
+				describe string // the digest the SBOM must describe
+				modify   bool
+				want     string
+				reasons  []string
+			}
+			variants := []variant{
+				{name: "bundle found beside the SBOM", want: "pass"},
+				{name: "--bundle", bundle: true, want: "pass"},
+				{name: "SBOM modified", bundle: true, modify: true, want: "fail", reasons: f.modified(sbomDigest)},
+				{name: "describes an artifact it does not name", describe: otherDigest, want: "fail", reasons: []string{"cannot be shown to describe", otherDigest}},
+			}
+			if root != "" {
+				variants = append(variants, variant{name: "describes its root", describe: root, want: "pass"})
+			}
+			for _, v := range variants {
+				t.Run(name+"/"+f.name+"/"+v.name, func(t *testing.T) {
+					work := t.TempDir()
+					file := filepath.Join(work, filepath.Base(sbomFile))
+					copyFile(t, sbomFile, file)
+					copyFile(t, bundle, file+f.suffix)
+					if v.modify {
+						flipFileByte(t, file)
+					}
+					cli := []string{"sbom", "verify", "--sbom", file, "--key", filepath.Join(keys, "cosign.pub"), "--insecure-ignore-tlog", "--offline", "-o", "json"}
+					block := fmt.Sprintf("trust_root \"key\" {\n  public_key = %q\n}\nsbom \"s\" {\n  path = %q\n  trust_root = trust_root.key\n  verification {\n    insecure_ignore_tlog = true\n  }\n", filepath.Join(keys, "cosign.pub"), file)
+					if v.bundle {
+						cli = append(cli, "--bundle", file+f.suffix)
+						block += fmt.Sprintf("  bundle = %q\n", file+f.suffix)
+					}
+					if v.describe != "" {
+						cli = append(cli, v.describe)
+						block += fmt.Sprintf("  describes_digest = %q\n", v.describe)
+					}
+					policy := writeFile(t, work, "policy.hcl", block+"}\n")
+					for via, args := range map[string][]string{"sbom verify": cli, "check": {"check", policy, "--offline", "--format", "json"}} {
+						row := wantSBOMOutcome(t, runCLI(t, nil, args...), v.want, format+" ("+syntax+")", v.reasons...)
+						if v.want != "pass" {
+							continue
+						}
+						if len(row.Evidence) != 1 || row.Evidence[0].SubjectDigest != sbomDigest {
+							t.Errorf("%s: evidence %+v, want the signature of %s", via, row.Evidence, sbomDigest)
+						}
+						if _, ok, found := row.check("describes"); found != (v.describe != "") || (found && !ok) {
+							t.Errorf("%s: describes check found %v ok %v, want it exactly when a digest is given", via, found, ok)
+						}
+					}
+				})
+			}
+		}
 	}
 }
