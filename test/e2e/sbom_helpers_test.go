@@ -277,10 +277,20 @@ func readComponents(t *testing.T, p string) []fixtureComponent {
 		c.License = strings.Join(lics, " AND ")
 		out = append(out, c)
 	}
-	if len(out) == 0 {
-		t.Fatalf("%s lists no components", p)
-	}
 	return out
+}
+
+// component is the named component of cs; the test fails when it is not
+// there.
+func component(t *testing.T, cs []fixtureComponent, name string) fixtureComponent {
+	t.Helper()
+	for _, c := range cs {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no component %q in the fixture", name)
+	return fixtureComponent{}
 }
 
 // componentsWhere returns the components for which keep is true.

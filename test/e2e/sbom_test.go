@@ -406,3 +406,233 @@ func TestSBOMCosignSignBlob(t *testing.T) {
 		}
 	}
 }
+
+// contentRules are content rules as flags of sbom verify and as a
+// policy's content block.
+type contentRules struct {
+	packages, denyPackages, allowLicenses, denyLicenses []string
+	unlicensed                                          string
+	minComponents                                       int
+}
+
+func (r contentRules) flags() []string {
+	var out []string
+	for _, l := range []struct {
+		flag string
+		list []string
+	}{{"--require-package", r.packages}, {"--deny-package", r.denyPackages}, {"--allow-license", r.allowLicenses}, {"--deny-license", r.denyLicenses}} {
+		for _, v := range l.list {
+			out = append(out, l.flag, v)
+		}
+	}
+	if r.unlicensed != "" {
+		out = append(out, "--unlicensed", r.unlicensed)
+	}
+	if r.minComponents != 0 {
+		out = append(out, "--min-components", strconv.Itoa(r.minComponents))
+	}
+	return out
+}
+
+func (r contentRules) block() string {
+	var b strings.Builder
+	b.WriteString("  content {\n")
+	list := func(name string, l []string) {
+		if len(l) == 0 {
+			return
+		}
+		q := make([]string, len(l))
+		for i, v := range l {
+			q[i] = strconv.Quote(v)
+		}
+		fmt.Fprintf(&b, "    %s = [%s]\n", name, strings.Join(q, ", "))
+	}
+	list("packages", r.packages)
+	list("deny_packages", r.denyPackages)
+	list("allow_licenses", r.allowLicenses)
+	list("deny_licenses", r.denyLicenses)
+	if r.unlicensed != "" {
+		fmt.Fprintf(&b, "    unlicensed = %q\n", r.unlicensed)
+	}
+	if r.minComponents != 0 {
+		fmt.Fprintf(&b, "    min_components = %d\n", r.minComponents)
+	}
+	b.WriteString("  }\n")
+	return b.String()
+}
+
+// contentCase is a rule set on an SBOM and what it must give.
+type contentCase struct {
+	name  string
+	sbom  string
+	rules contentRules
+	rule  string // the check "content: <rule>" reports
+	want  string // pass, fail or warn
+	// named must each appear in the rule's detail (and in the reason on
+	// fail); unnamed must not.
+	named, unnamed []string
+}
+
+// licenceDocs writes SPDX and CycloneDX documents of two components, one
+// under "MIT OR GPL-3.0-only" and one under "MIT AND GPL-3.0-only", and
+// documents of the first alone; it returns their paths and components.
+func licenceDocs(t *testing.T) (docs map[string]string, dual, both fixtureComponent) {
+	t.Helper()
+	dual = fixtureComponent{Name: "dual-licensed", Version: "1.0.0", PURL: "pkg:pypi/dual-licensed@1.0.0", License: "MIT OR GPL-3.0-only"}
+	both = fixtureComponent{Name: "both-licensed", Version: "2.0.0", PURL: "pkg:pypi/both-licensed@2.0.0", License: "MIT AND GPL-3.0-only"}
+	spdx := func(cs ...fixtureComponent) string {
+		var pkgs []string
+		for i, c := range cs {
+			pkgs = append(pkgs, fmt.Sprintf(`{"SPDXID":"SPDXRef-Package-%d","name":%q,"versionInfo":%q,"downloadLocation":"NOASSERTION","licenseConcluded":%q,"externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":%q}]}`, i, c.Name, c.Version, c.License, c.PURL))
+		}
+		return `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"licences","documentNamespace":"https://example.com/licences","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: e2e"]},"packages":[` + strings.Join(pkgs, ",") + `]}`
+	}
+	cdx := func(cs ...fixtureComponent) string {
+		var comps []string
+		for _, c := range cs {
+			comps = append(comps, fmt.Sprintf(`{"type":"library","name":%q,"version":%q,"purl":%q,"licenses":[{"expression":%q}]}`, c.Name, c.Version, c.PURL, c.License))
+		}
+		return `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[` + strings.Join(comps, ",") + `]}`
+	}
+	dir := t.TempDir()
+	docs = map[string]string{
+		"spdx: OR and AND":      writeFile(t, dir, "both.spdx.json", spdx(dual, both)),
+		"cyclonedx: OR and AND": writeFile(t, dir, "both.cdx.json", cdx(dual, both)),
+		"spdx: OR":              writeFile(t, dir, "dual.spdx.json", spdx(dual)),
+		"cyclonedx: OR":         writeFile(t, dir, "dual.cdx.json", cdx(dual)),
+	}
+	return docs, dual, both
+}
+
+// TestSBOMContentRules: content rules on signed copies of the real SBOMs
+// (and of small documents for licence expressions), through sbom verify's
+// flags on the signed file and through a policy's content block on an
+// attestation of it. A rule that does not hold fails the SBOM and its
+// reason names each offending component by name and purl; a rule that
+// holds passes; unlicensed = "warn" passes with a warning that names them.
+func TestSBOMContentRules(t *testing.T) {
+	alpinePath := unsignedSBOM(t, "guac/alpine-spdx.json")
+	distrolessPath := unsignedSBOM(t, "guac/distroless-cyclonedx.json")
+	emptyPath := unsignedSBOM(t, "cosign/bom-go-mod.cyclonedx.json")
+	tagValuePath := unsignedSBOM(t, "cosign/bom-go-mod.spdx")
+	alpine, distroless := readComponents(t, alpinePath), readComponents(t, distrolessPath)
+	if n := len(readComponents(t, emptyPath)); n != 0 {
+		t.Fatalf("%s lists %d components, want none", emptyPath, n)
+	}
+	tagValueCount := strings.Count(mustRead(t, tagValuePath), "\nPackageName:")
+	docs, dual, both := licenceDocs(t)
+
+	gpl := componentsWhere(alpine, func(c fixtureComponent) bool { return strings.Contains(c.License, "GPL-2.0-only") })
+	unlicensed := componentsWhere(distroless, func(c fixtureComponent) bool { return c.License == "" })
+	if len(gpl) < 6 || len(unlicensed) < 2 || len(componentsWhere(alpine, func(c fixtureComponent) bool { return strings.Contains(c.License, "GPL-3.0") || c.Name == "curl" })) > 0 {
+		t.Fatalf("the fixtures changed: %d GPL-2.0-only components in alpine, %d unlicensed in distroless", len(gpl), len(unlicensed))
+	}
+	busybox, musl, zlib := component(t, alpine, "busybox"), component(t, alpine, "musl"), component(t, alpine, "zlib")
+	tzdata := component(t, distroless, "tzdata")
+	tzdataPURL, _, _ := strings.Cut(tzdata.PURL, "@")
+	muslPURL, _, _ := strings.Cut(musl.PURL, "@")
+
+	tests := []contentCase{
+		{name: "deny_licenses hit", sbom: alpinePath, rules: contentRules{denyLicenses: []string{"GPL-2.0-only"}}, rule: "deny_licenses", want: "fail",
+			named:   append(namesAndPURLs(gpl[:5]), fmt.Sprintf("%d violation(s)", len(gpl)), fmt.Sprintf("and %d more", len(gpl)-5)),
+			unnamed: []string{musl.PURL, zlib.PURL}},
+		{name: "deny_licenses miss", sbom: alpinePath, rules: contentRules{denyLicenses: []string{"GPL-3.0-only"}}, rule: "deny_licenses", want: "pass"},
+		{name: "packages present with a version constraint", sbom: alpinePath, rules: contentRules{packages: []string{"busybox >=" + busybox.Version, muslPURL + " >=" + musl.Version}}, rule: "packages", want: "pass"},
+		{name: "packages present in another version", sbom: alpinePath, rules: contentRules{packages: []string{"busybox >" + busybox.Version}}, rule: "packages", want: "fail",
+			named: []string{"busybox >" + busybox.Version, fmt.Sprintf("only versions %q", busybox.Version)}},
+		{name: "packages absent", sbom: alpinePath, rules: contentRules{packages: []string{"curl >=7.0"}}, rule: "packages", want: "fail",
+			named: []string{`"curl >=7.0" is not in the SBOM`}},
+		{name: "deny_packages range hit", sbom: alpinePath, rules: contentRules{denyPackages: []string{"zlib >=1.0, <=" + zlib.Version}}, rule: "deny_packages", want: "fail",
+			named: []string{zlib.Name + " " + zlib.Version, zlib.PURL}, unnamed: []string{musl.PURL}},
+		{name: "deny_packages range miss", sbom: alpinePath, rules: contentRules{denyPackages: []string{"zlib >=1.0, <" + zlib.Version}}, rule: "deny_packages", want: "pass"},
+		{name: "deny_packages by purl hit", sbom: distrolessPath, rules: contentRules{denyPackages: []string{tzdataPURL + " >=" + tzdata.Version}}, rule: "deny_packages", want: "fail",
+			named: []string{tzdata.Name, tzdata.PURL}},
+		{name: "deny_packages by purl miss", sbom: distrolessPath, rules: contentRules{denyPackages: []string{tzdataPURL + " <" + tzdata.Version}}, rule: "deny_packages", want: "pass"},
+		{name: "min_components met", sbom: alpinePath, rules: contentRules{minComponents: len(alpine)}, rule: "min_components", want: "pass", named: []string{fmt.Sprintf("%d components", len(alpine))}},
+		{name: "min_components not met", sbom: alpinePath, rules: contentRules{minComponents: len(alpine) + 1}, rule: "min_components", want: "fail",
+			named: []string{fmt.Sprintf("lists %d components, fewer than %d", len(alpine), len(alpine)+1)}},
+		{name: "min_components of an empty SBOM", sbom: emptyPath, rules: contentRules{minComponents: 1}, rule: "min_components", want: "fail", named: []string{"lists 0 components"}},
+		{name: "min_components of a tag-value SBOM", sbom: tagValuePath, rules: contentRules{minComponents: tagValueCount}, rule: "min_components", want: "pass"},
+		{name: "min_components of a tag-value SBOM not met", sbom: tagValuePath, rules: contentRules{minComponents: tagValueCount + 1}, rule: "min_components", want: "fail",
+			named: []string{fmt.Sprintf("lists %d components", tagValueCount)}},
+		{name: "unlicensed fail", sbom: distrolessPath, rules: contentRules{denyLicenses: []string{"GPL-3.0-only"}, unlicensed: "fail"}, rule: "unlicensed", want: "fail",
+			named: append(namesAndPURLs(unlicensed), "no licence data"), unnamed: []string{component(t, distroless, "netbase").PURL}},
+		{name: "unlicensed warn", sbom: distrolessPath, rules: contentRules{denyLicenses: []string{"GPL-3.0-only"}, unlicensed: "warn"}, rule: "unlicensed", want: "warn",
+			named: append(namesAndPURLs(unlicensed), "no licence data")},
+	}
+	for _, syntax := range []string{"spdx", "cyclonedx"} {
+		tests = append(tests,
+			contentCase{name: syntax + ": allow_licenses with OR allowed, AND denied", sbom: docs[syntax+": OR and AND"], rules: contentRules{allowLicenses: []string{"MIT"}}, rule: "allow_licenses", want: "fail",
+				named: []string{"1 violation(s)", both.Name, both.PURL, both.License}, unnamed: []string{dual.PURL}},
+			contentCase{name: syntax + ": allow_licenses with OR", sbom: docs[syntax+": OR"], rules: contentRules{allowLicenses: []string{"MIT"}}, rule: "allow_licenses", want: "pass"},
+			contentCase{name: syntax + ": deny_licenses of one side of OR and AND", sbom: docs[syntax+": OR and AND"], rules: contentRules{denyLicenses: []string{"GPL-3.0-only"}}, rule: "deny_licenses", want: "fail",
+				named: []string{"1 violation(s)", both.Name, both.PURL}, unnamed: []string{dual.PURL}},
+		)
+	}
+
+	signer := newKeylessSigner(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data := []byte(mustRead(t, tc.sbom))
+			signed := signer.signFile(t, dir, filepath.Base(tc.sbom), data)
+			// The attestation is about what the SBOM describes: its root's
+			// digest when it names one.
+			subject := describedDigest(t, tc.sbom)
+			if subject == "" {
+				subject = "sha256:" + sha256Hex(t, writeFile(t, dir, "artifact.bin", "the artifact "+tc.name))
+			}
+			predicate, predicateType := string(data), "https://cyclonedx.org/bom"
+			if !strings.HasPrefix(strings.TrimSpace(predicate), "{") {
+				// cosign attest --type spdx signs tag-value text as a string.
+				predicate = strconv.Quote(predicate)
+			}
+			if strings.Contains(predicate, "spdxVersion") || strings.Contains(predicate, "SPDXVersion") {
+				predicateType = "https://spdx.dev/Document"
+			}
+			bundle := signer.attest(t, dir, "sbom.intoto.sigstore.json", statement(strings.TrimPrefix(subject, "sha256:"), predicateType, predicate))
+			policy := writeFile(t, dir, "policy.hcl", signer.policyHead()+fmt.Sprintf("sbom \"attested\" {\n  digest = %q\n  bundle = %q\n  identity = identity.sbom\n", subject, bundle)+tc.rules.block()+"}\n")
+			for _, via := range []struct {
+				name string
+				args []string
+			}{
+				{"sbom verify flags", append(append([]string{"sbom", "verify", "--sbom", signed, "-o", "json"}, signer.flags()...), tc.rules.flags()...)},
+				{"policy content block", []string{"check", policy, "--offline", "--format", "json"}},
+			} {
+				res := runCLI(t, nil, via.args...)
+				want := map[string]string{"warn": "pass"}[tc.want]
+				if want == "" {
+					want = tc.want
+				}
+				row := wantSBOMOutcome(t, res, want, "", tc.named...)
+				detail, ok, found := row.check("content: " + tc.rule)
+				if !found {
+					t.Fatalf("%s: no check content: %s in %+v", via.name, tc.rule, row.Checks)
+				}
+				if ok != (tc.want != "fail") || strings.HasPrefix(detail, "warning: ") != (tc.want == "warn") {
+					t.Errorf("%s: content: %s ok %v, %q; want %s", via.name, tc.rule, ok, detail, tc.want)
+				}
+				for _, n := range tc.named {
+					if !strings.Contains(detail, n) {
+						t.Errorf("%s: content: %s %q does not name %q", via.name, tc.rule, detail, n)
+					}
+				}
+				for _, n := range tc.unnamed {
+					if strings.Contains(detail, n) || strings.Contains(row.Reason, n) {
+						t.Errorf("%s: content: %s names %q, which satisfies the rule: %q", via.name, tc.rule, n, detail)
+					}
+				}
+			}
+		})
+	}
+}
+
+// namesAndPURLs are the name and purl of each component, as a violation
+// must name them.
+func namesAndPURLs(cs []fixtureComponent) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name+" "+c.Version, c.PURL)
+	}
+	return out
+}
