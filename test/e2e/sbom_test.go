@@ -3,10 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vmafx/vmafx-trust/internal/realfixtures"
 )
@@ -635,4 +637,193 @@ func namesAndPURLs(cs []fixtureComponent) []string {
 		out = append(out, c.Name+" "+c.Version, c.PURL)
 	}
 	return out
+}
+
+// nested is a JSON value nested depth arrays deep.
+func nested(depth int) string {
+	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
+}
+
+// TestSBOMBadInput: malformed, oversized and misbound SBOMs in signed
+// attestations and signed files fail with a reason that says what is
+// wrong (exit 1, or 3 where nothing could be checked), never pass and
+// never crash.
+func TestSBOMBadInput(t *testing.T) {
+	signer := newKeylessSigner(t)
+	dir := t.TempDir()
+	artifact := writeFile(t, dir, "vmafx.whl", "the wheel the SBOMs are about")
+	digest := sha256Hex(t, artifact)
+	otherDigest := sha256Hex(t, writeFile(t, dir, "other.whl", "another wheel"))
+	cdx := mustRead(t, unsignedSBOM(t, "guac/distroless-cyclonedx.json"))
+	spdx := mustRead(t, unsignedSBOM(t, "guac/alpine-spdx.json"))
+	const (
+		cdxType  = "https://cyclonedx.org/bom"
+		spdxType = "https://spdx.dev/Document"
+		slsa     = `{"buildDefinition":{"buildType":"https://example.com/build/v1","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/builder"}}}`
+	)
+	custom := func(data string) string {
+		return fmt.Sprintf(`{"Data":%s,"Timestamp":"2026-01-01T00:00:00Z"}`, strconv.Quote(data))
+	}
+	full := string(statement(digest, spdxType, spdx))
+	tests := []struct {
+		name    string
+		payload string   // the signed DSSE payload
+		flags   []string // extra sbom verify flags
+		reasons []string // in the reason
+	}{
+		{name: "statement truncated inside the SBOM", payload: full[:len(full)/2], reasons: []string{"reading the SPDX document", "truncated document"}},
+		{name: "SBOM truncated inside cosign's custom wrapper", payload: string(statement(digest, "https://cosign.sigstore.dev/attestation/v1", custom(cdx[:len(cdx)/2]))),
+			flags: []string{"--allow-cosign-custom"}, reasons: []string{"cosign's custom predicate", "reading the CycloneDX document", "truncated document"}},
+		{name: "SLSA provenance, not an SBOM", payload: string(statement(digest, "https://slsa.dev/provenance/v1", slsa)), reasons: []string{"not an SBOM", "https://slsa.dev/provenance/v1"}},
+		{name: "SLSA provenance under an SBOM predicate type", payload: string(statement(digest, cdxType, slsa)), reasons: []string{"not an SBOM", "neither SPDX keys", "nor CycloneDX keys"}},
+		{name: "SPDX-9.9", payload: string(statement(digest, spdxType, strings.Replace(spdx, `"SPDX-2.2"`, `"SPDX-9.9"`, 1))), reasons: []string{`unsupported spdxVersion "SPDX-9.9"`}},
+		{name: "CycloneDX 9.9", payload: string(statement(digest, cdxType, strings.Replace(cdx, `"specVersion": "1.4"`, `"specVersion": "9.9"`, 1))), reasons: []string{`unsupported CycloneDX specVersion "9.9"`}},
+		{name: "10,000-deep nesting", payload: string(statement(digest, cdxType, `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"properties":`+nested(10000)+`}}`)), reasons: []string{"nested too deeply"}},
+		{name: "null predicate", payload: string(statement(digest, cdxType, "null")), reasons: []string{"reading the predicate", "null"}},
+		{name: "payload that is not JSON", payload: "SPDXVersion: SPDX-2.2\n", reasons: []string{"reading the in-toto statement"}},
+		{name: "subject digest of another artifact", payload: string(statement(otherDigest, spdxType, spdx)), reasons: []string{"subject mismatch", "sha256:" + otherDigest, "sha256:" + digest}},
+	}
+	if !strings.Contains(tests[5].payload, `"9.9"`) || !strings.Contains(tests[4].payload, "SPDX-9.9") {
+		t.Fatal("the fixtures changed: the version edits did not apply")
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bundle := signer.attest(t, t.TempDir(), "sbom.sigstore.json", []byte(tc.payload))
+			for _, subject := range []string{artifact, "sha256:" + digest} {
+				args := append(append([]string{"sbom", "verify", subject, "--bundle", bundle, "-o", "json"}, signer.flags()...), tc.flags...)
+				res := runCLI(t, nil, args...)
+				wantBadInput(t, res, tc.reasons...)
+			}
+		})
+	}
+	// The same malformed documents as signed SBOM files.
+	for _, tc := range []struct {
+		name, doc string
+		reasons   []string
+	}{
+		{"truncated SBOM", spdx[:len(spdx)/2], []string{"reading the SPDX document", "truncated document"}},
+		{"SPDX-9.9", strings.Replace(spdx, `"SPDX-2.2"`, `"SPDX-9.9"`, 1), []string{`unsupported spdxVersion "SPDX-9.9"`}},
+		{"10,000-deep nesting", `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"properties":` + nested(10000) + `}}`, []string{"nested too deeply"}},
+		{"SLSA provenance", slsa, []string{"not an SBOM"}},
+		{"empty file", "", []string{"not an SBOM", "empty"}},
+	} {
+		t.Run("signed file/"+tc.name, func(t *testing.T) {
+			signed := signer.signFile(t, t.TempDir(), "sbom.json", []byte(tc.doc))
+			wantBadInput(t, runCLI(t, nil, append([]string{"sbom", "verify", "--sbom", signed, "-o", "json"}, signer.flags()...)...), tc.reasons...)
+			// sbom show reads a plain file the same way.
+			res := runCLI(t, nil, "sbom", "show", signed)
+			wantNoPanic(t, res)
+			if res.code != 1 || res.stdout != "" {
+				t.Errorf("sbom show: exit %d, want 1 and nothing listed:\n%s\n%s", res.code, res.stdout, res.stderr)
+			}
+			for _, r := range tc.reasons {
+				if !strings.Contains(res.stderr, r) {
+					t.Errorf("sbom show: stderr %q does not say %q", res.stderr, r)
+				}
+			}
+		})
+	}
+}
+
+// wantBadInput asserts a verification that fails (exit 1) or could not
+// check (exit 3), without a crash, for the reasons given.
+func wantBadInput(t *testing.T, res result, reasons ...string) {
+	t.Helper()
+	wantNoPanic(t, res)
+	if res.code != 1 && res.code != 3 {
+		t.Fatalf("exit %d, want 1 or 3\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	row := oneRow(t, res)
+	if row.Status == "pass" || row.Reason == "" {
+		t.Fatalf("status %s, reason %q: want a failure that says why", row.Status, row.Reason)
+	}
+	for _, r := range reasons {
+		if !strings.Contains(row.Reason, r) {
+			t.Errorf("reason %q does not say %q", row.Reason, r)
+		}
+	}
+}
+
+// TestSBOMMaxSize: max_size bounds the attestation bundle and the SBOM
+// file read: one byte under their size fails and names the limit, their
+// size passes.
+func TestSBOMMaxSize(t *testing.T) {
+	signer := newKeylessSigner(t)
+	dir := t.TempDir()
+	data := []byte(mustRead(t, unsignedSBOM(t, "guac/alpine-spdx.json")))
+	signed := signer.signFile(t, dir, "alpine.spdx.json", data)
+	digest := sha256Hex(t, writeFile(t, dir, "image.tar", "the image the SBOM is about"))
+	bundle := signer.attest(t, dir, "alpine.intoto.sigstore.json", statement(digest, "https://spdx.dev/Document", string(data)))
+	bundleSize := len(mustRead(t, bundle))
+	for _, tc := range []struct {
+		name, source string
+		size         int
+	}{
+		{"attestation", fmt.Sprintf("digest = %q\n  bundle = %q", "sha256:"+digest, bundle), bundleSize},
+		{"signed file", fmt.Sprintf("path = %q", signed), len(data)},
+	} {
+		for _, limit := range []int{tc.size - 1, tc.size} {
+			t.Run(fmt.Sprintf("%s/max_size=size%+d", tc.name, limit-tc.size), func(t *testing.T) {
+				policy := writeFile(t, t.TempDir(), "policy.hcl", signer.policyHead()+fmt.Sprintf("sbom \"s\" {\n  %s\n  identity = identity.sbom\n  max_size = %d\n}\n", tc.source, limit))
+				res := runCLI(t, nil, "check", policy, "--offline", "--format", "json")
+				if limit < tc.size {
+					wantBadInput(t, res, strconv.Itoa(limit))
+					return
+				}
+				wantSBOMOutcome(t, res, "pass", "SPDX 2.2")
+			})
+		}
+	}
+}
+
+// bigCycloneDX writes a CycloneDX document of at least size bytes: valid
+// JSON throughout, components with a long description each (fewer than the
+// million-component limit), so that only its size is wrong.
+func bigCycloneDX(t *testing.T, p string, size int) []byte {
+	t.Helper()
+	desc := strings.Repeat("generated to exceed the SBOM size limit ", 25)
+	var b strings.Builder
+	b.Grow(size + 4096)
+	b.WriteString(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[`)
+	for i := 0; b.Len() < size; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"library","name":"pkg-%d","version":"1.0.%d","purl":"pkg:generic/pkg-%d@1.0.%d","description":%q}`, i, i, i, i, desc)
+	}
+	b.WriteString("]}")
+	data := []byte(b.String())
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestSBOMOverDefaultLimit: a signed 300 MB SBOM file is refused under the
+// default 256 MiB limit by sbom verify --sbom, and sbom show stops reading
+// it there; both say so, neither lists anything.
+func TestSBOMOverDefaultLimit(t *testing.T) {
+	const size = 300 << 20
+	start := time.Now()
+	signer := newKeylessSigner(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "big.cdx.json")
+	data := bigCycloneDX(t, p, size)
+	b, err := signer.ss.SignBlob(sbomSAN, sbomIssuer, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = nil
+	writeFile(t, dir, "big.cdx.json.sigstore.json", string(b))
+	limit := strconv.Itoa(256 << 20)
+
+	res := runCLI(t, nil, append([]string{"sbom", "verify", "--sbom", p, "-o", "json"}, signer.flags()...)...)
+	wantBadInput(t, res, "more than the "+limit+" allowed")
+
+	res = runCLI(t, nil, "sbom", "show", p)
+	wantNoPanic(t, res)
+	if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "exceeds the size limit of "+limit+" bytes") {
+		t.Errorf("sbom show: exit %d, want 1 saying the limit and listing nothing\nstdout: %.300s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+	t.Logf("%d MiB SBOM written, signed and refused twice in %v", size>>20, time.Since(start))
 }
