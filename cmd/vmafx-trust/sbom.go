@@ -73,7 +73,7 @@ func sbomShowCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if pol.Artifacts[len(pol.Artifacts)-1].Attributes["bundle"] == nil || len(pol.Artifacts) > 1 {
+			if attrs := pol.Artifacts[len(pol.Artifacts)-1].Attributes; len(pol.Artifacts) > 1 || (attrs["bundle"] == nil && attrs["path"] == nil) {
 				return exitf(report.ExitUsage, "sbom show lists an SBOM attestation about a file or digest (--bundle) or a plain SBOM file; for an image, use sbom verify")
 			}
 			s, err := startSession(c.Context, []string{"sbom"}, false, nil)
@@ -106,8 +106,12 @@ func showPlain(c *cli.Context, o *options.SBOMVerify, path string) error {
 	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, false)})
 }
 
-// showAttested lists the SBOMs of the bundle the run just verified.
+// showAttested lists the SBOMs of the bundle the run just verified, or
+// the signed SBOM file (--sbom) it verified.
 func showAttested(c *cli.Context, o *options.SBOMVerify, attrs map[string]any) error {
+	if path, ok := attrs["path"].(string); ok {
+		return showSigned(c, o, path)
+	}
 	var subject trust.Digest
 	if d, ok := attrs["digest"].(string); ok {
 		subject, _ = trust.ParseDigest(d)
@@ -133,6 +137,21 @@ func showAttested(c *cli.Context, o *options.SBOMVerify, attrs map[string]any) e
 	}
 	fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s (%s)\n", bundlePath, subject)
 	return writeViews(c, o.Output.Format, views)
+}
+
+// showSigned lists a signed SBOM file the run just verified.
+func showSigned(c *cli.Context, o *options.SBOMVerify, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return exitf(report.ExitUnchecked, "%v", err)
+	}
+	defer f.Close()
+	doc, err := document.Read(c.Context, f, document.Options{})
+	if err != nil {
+		return exitf(report.ExitFailed, "%s: %v", path, err)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s\n", path)
+	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, true)})
 }
 
 func writeViews(c *cli.Context, format string, views []sbomview.View) error {
