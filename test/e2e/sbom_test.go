@@ -827,3 +827,128 @@ func TestSBOMOverDefaultLimit(t *testing.T) {
 	}
 	t.Logf("%d MiB SBOM written, signed and refused twice in %v", size>>20, time.Since(start))
 }
+
+// showView is `sbom show -o json` of one SBOM.
+type showView struct {
+	Format      string `json:"format"`
+	SpecVersion string `json:"spec_version"`
+	Verified    *bool  `json:"verified"`
+	Components  []struct {
+		Name, Version, PURL, License string
+	} `json:"components"`
+}
+
+// wantShown asserts sbom show's output lists exactly the components of
+// the SBOM file want, as JSON or as text.
+func wantShown(t *testing.T, res result, asJSON, verified bool, format string, want []fixtureComponent) {
+	t.Helper()
+	wantNoPanic(t, res)
+	if res.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	if got := strings.Contains(res.stderr, "NOT VERIFIED"); got == verified {
+		t.Errorf("verified %v, but NOT VERIFIED on stderr is %v:\n%s", verified, got, res.stderr)
+	}
+	if got := strings.Contains(res.stderr, "Verified OK"); got != verified {
+		t.Errorf("verified %v, but Verified OK on stderr is %v:\n%s", verified, got, res.stderr)
+	}
+	if !asJSON {
+		if !strings.HasPrefix(res.stdout, fmt.Sprintf("%s, %d components\n", format, len(want))) {
+			t.Errorf("text output does not start with %q:\n%.300s", fmt.Sprintf("%s, %d components", format, len(want)), res.stdout)
+		}
+		for _, c := range want {
+			if !strings.Contains(res.stdout, c.Name) || !strings.Contains(res.stdout, c.PURL) || (c.License != "" && !strings.Contains(res.stdout, c.License)) {
+				t.Errorf("text output does not list %+v", c)
+			}
+		}
+		return
+	}
+	var v showView
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, res.stdout)
+	}
+	if v.Format+" "+v.SpecVersion != format || v.Verified == nil || *v.Verified != verified {
+		t.Errorf("format %s %s, verified %v; want %s, verified %v", v.Format, v.SpecVersion, v.Verified, format, verified)
+	}
+	if len(v.Components) != len(want) {
+		t.Fatalf("%d components, want %d", len(v.Components), len(want))
+	}
+	for i, c := range want {
+		g := v.Components[i]
+		if g.Name != c.Name || g.Version != c.Version || g.PURL != c.PURL || g.License != c.License {
+			t.Errorf("component %d is %+v, want %+v", i, g, c)
+		}
+	}
+}
+
+// TestSBOMShow: sbom show lists the components of a verified SBOM
+// attestation (real fixture) and of a verified signed SBOM file, as text
+// and JSON with "verified": true; of a plain file with NOT VERIFIED on
+// stderr and "verified": false; and lists nothing when verification fails.
+func TestSBOMShow(t *testing.T) {
+	fixtures := realfixtures.Dir(t)
+	var c sbomFixtureCase
+	for _, x := range loadSBOMCases(t, fixtures) {
+		if x.Expected == "pass" && x.ExpectedAsSBOM == "" && strings.HasSuffix(x.Bundle, "/sbom-attestation.bundle") {
+			c = x
+		}
+	}
+	if c.ID == "" {
+		t.Fatal("no passing case of sbom-attestation.bundle in sbom/cases.json")
+	}
+	// The fixture's SBOM file is the predicate of that attestation.
+	attested := readComponents(t, filepath.Join(fixtures, "sbom", "wp732-ssc_assignment_1", "cyclonedx-sbom.json"))
+	if len(attested) != c.SBOM.Components {
+		t.Fatalf("cyclonedx-sbom.json lists %d components, the case %d", len(attested), c.SBOM.Components)
+	}
+	attestedFormat := c.SBOM.Format + " " + c.SBOM.SpecVersion
+	identity := []string{"--trusted-root", filepath.Join(fixtures, c.TrustedRoot), "--certificate-identity", c.ExpectedIdentity.SAN,
+		"--certificate-oidc-issuer", *c.ExpectedIdentity.Issuer, "--offline"}
+
+	signer := newKeylessSigner(t)
+	plainPath := unsignedSBOM(t, "guac/alpine-spdx.json")
+	plain := readComponents(t, plainPath)
+	plainFormat, _ := fixtureFormat(t, plainPath)
+	signedDir := t.TempDir()
+	signed := signer.signFile(t, signedDir, "alpine.spdx.json", []byte(mustRead(t, plainPath)))
+	modified := signer.signFile(t, signedDir, "modified.spdx.json", []byte(mustRead(t, plainPath)))
+	flipFileByte(t, modified)
+
+	for _, output := range []string{"text", "json"} {
+		asJSON := output == "json"
+		o := []string{"-o", output}
+		t.Run(output+"/attestation", func(t *testing.T) {
+			args := append(append([]string{"sbom", "show", c.ArtifactDigest, "--bundle", filepath.Join(fixtures, c.Bundle)}, identity...), o...)
+			wantShown(t, runCLI(t, nil, args...), asJSON, true, attestedFormat, attested)
+		})
+		t.Run(output+"/signed file", func(t *testing.T) {
+			args := append(append([]string{"sbom", "show", "--sbom", signed}, signer.flags()...), o...)
+			wantShown(t, runCLI(t, nil, args...), asJSON, true, plainFormat, plain)
+		})
+		t.Run(output+"/signed file, --bundle", func(t *testing.T) {
+			args := append(append([]string{"sbom", "show", "--sbom", signed, "--bundle", signed + ".sigstore.json"}, signer.flags()...), o...)
+			wantShown(t, runCLI(t, nil, args...), asJSON, true, plainFormat, plain)
+		})
+		t.Run(output+"/plain file", func(t *testing.T) {
+			wantShown(t, runCLI(t, nil, append([]string{"sbom", "show", plainPath}, o...)...), asJSON, false, plainFormat, plain)
+		})
+		for _, bad := range []struct {
+			name string
+			args []string
+		}{
+			{"attestation of another digest", append([]string{"sbom", "show", "sha256:" + strings.Repeat("ab", 32), "--bundle", filepath.Join(fixtures, c.Bundle)}, identity...)},
+			{"attestation by another signer than required", []string{"sbom", "show", c.ArtifactDigest, "--bundle", filepath.Join(fixtures, c.Bundle),
+				"--trusted-root", filepath.Join(fixtures, c.TrustedRoot), "--certificate-identity", "release@example.com",
+				"--certificate-oidc-issuer", *c.ExpectedIdentity.Issuer, "--offline"}},
+			{"signed file modified", append([]string{"sbom", "show", "--sbom", modified}, signer.flags()...)},
+		} {
+			t.Run(output+"/"+bad.name, func(t *testing.T) {
+				res := runCLI(t, nil, append(bad.args, o...)...)
+				wantNoPanic(t, res)
+				if res.code != 1 || res.stdout != "" || strings.Contains(res.stderr, "Verified OK") || !strings.Contains(res.stderr, "FAIL") {
+					t.Errorf("exit %d, want 1 with the failure on stderr and nothing listed\nstdout:\n%.300s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+				}
+			})
+		}
+	}
+}
