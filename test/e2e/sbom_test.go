@@ -241,13 +241,15 @@ func TestSBOMCosignAttestBlob(t *testing.T) {
 	runCosign(t, cosign, other, "generate-key-pair")
 	artifact := writeFile(t, t.TempDir(), "vmafx-1.0.0.whl", strings.Repeat("vmafx wheel bytes\n", 200))
 	artifactDigest := "sha256:" + sha256Hex(t, artifact)
+	// typ is cosign's --type; ownType and otherType are sbom verify's
+	// --type of the SBOM's format and of the other one.
 	predicates := []struct {
-		typ, file, otherType string
+		typ, file, ownType, otherType string
 	}{
-		{"cyclonedx", "guac/distroless-cyclonedx.json", "spdx"},
-		{"cyclonedx", "cosign/bom-go-mod.cyclonedx.json", "spdx"},
-		{"spdxjson", "guac/alpine-spdx.json", "cyclonedx"},
-		{"spdx", "cosign/bom-go-mod.spdx", "cyclonedx"},
+		{"cyclonedx", "guac/distroless-cyclonedx.json", "cyclonedx", "spdx"},
+		{"cyclonedx", "cosign/bom-go-mod.cyclonedx.json", "cyclonedx", "spdx"},
+		{"spdxjson", "guac/alpine-spdx.json", "spdx", "cyclonedx"},
+		{"spdx", "cosign/bom-go-mod.spdx", "spdx", "cyclonedx"},
 	}
 	rooted := 0
 	for _, p := range predicates {
@@ -282,16 +284,17 @@ func TestSBOMCosignAttestBlob(t *testing.T) {
 			otherKey := attest(other, "other-key"+f.suffix, root)
 			type variant struct {
 				name, subject, bundle, typ, want string
+				modify                           bool // verify a modified copy of the subject file
 				reasons                          []string
 			}
 			variants := []variant{
 				{name: "intact", subject: subject, bundle: good, want: "pass"},
-				{name: "full type name", subject: subject, bundle: good, typ: strings.TrimSuffix(p.typ, "json"), want: "pass"},
+				{name: "--type " + p.ownType, subject: subject, bundle: good, typ: p.ownType, want: "pass"},
 				{name: "bundle signed by another key", subject: subject, bundle: otherKey, want: "fail", reasons: []string{"signature"}},
 				{name: "--type " + p.otherType, subject: subject, bundle: good, typ: p.otherType, want: "fail", reasons: []string{format, fmt.Sprintf("format = %q", p.otherType)}},
 			}
 			if root == "" {
-				variants = append(variants, variant{name: "file modified", subject: "modified", bundle: good, want: "fail", reasons: []string{"subject mismatch"}})
+				variants = append(variants, variant{name: "file modified", subject: artifact, modify: true, bundle: good, want: "fail", reasons: []string{"subject mismatch"}})
 			} else {
 				variants = append(variants,
 					variant{name: "another digest", subject: wrongSubject, bundle: good, want: "fail", reasons: []string{"subject mismatch", root, wrongSubject}},
@@ -301,7 +304,7 @@ func TestSBOMCosignAttestBlob(t *testing.T) {
 			for _, v := range variants {
 				t.Run(p.file+"/"+f.name+"/"+v.name, func(t *testing.T) {
 					subject := v.subject
-					if subject == "modified" {
+					if v.modify {
 						subject = filepath.Join(t.TempDir(), filepath.Base(artifact))
 						copyFile(t, artifact, subject)
 						flipFileByte(t, subject)
