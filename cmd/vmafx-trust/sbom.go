@@ -73,7 +73,7 @@ func sbomShowCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if len(pol.Artifacts) > 1 {
+			if attrs := pol.Artifacts[len(pol.Artifacts)-1].Attributes; len(pol.Artifacts) > 1 || (attrs["bundle"] == nil && attrs["path"] == nil) {
 				return exitf(report.ExitUsage, "sbom show lists an SBOM attestation about a file or digest (--bundle), a signed SBOM file (--sbom) or a plain SBOM file; for an image, use sbom verify")
 			}
 			s, err := startSession(c.Context, []string{"sbom"}, false, nil)
@@ -106,20 +106,11 @@ func showPlain(c *cli.Context, o *options.SBOMVerify, path string) error {
 	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, false)})
 }
 
-// showAttested lists the SBOMs the run just verified: the signed SBOM file,
-// or those of the attestation bundle.
+// showAttested lists the SBOMs of the bundle the run just verified, or
+// the signed SBOM file (--sbom) it verified.
 func showAttested(c *cli.Context, o *options.SBOMVerify, attrs map[string]any) error {
 	if path, ok := attrs["path"].(string); ok {
-		data, err := sdk.ReadFile(path, trust.MaxAttestationBundleSize)
-		if err != nil {
-			return exitf(report.ExitUnchecked, "%s: %v", path, err)
-		}
-		doc, err := document.ReadBytes(c.Context, data, document.Options{})
-		if err != nil {
-			return exitf(report.ExitFailed, "%s: %v", path, err)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s\n", path)
-		return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, true)})
+		return showSigned(c, o, path)
 	}
 	var subject trust.Digest
 	if d, ok := attrs["digest"].(string); ok {
@@ -146,6 +137,21 @@ func showAttested(c *cli.Context, o *options.SBOMVerify, attrs map[string]any) e
 	}
 	fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s (%s)\n", bundlePath, subject)
 	return writeViews(c, o.Output.Format, views)
+}
+
+// showSigned lists a signed SBOM file the run just verified.
+func showSigned(c *cli.Context, o *options.SBOMVerify, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return exitf(report.ExitUnchecked, "%v", err)
+	}
+	defer f.Close()
+	doc, err := document.Read(c.Context, f, document.Options{})
+	if err != nil {
+		return exitf(report.ExitFailed, "%s: %v", path, err)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s\n", path)
+	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, true)})
 }
 
 func writeViews(c *cli.Context, format string, views []sbomview.View) error {

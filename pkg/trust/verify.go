@@ -394,7 +394,11 @@ func verifierOptions(m *Material, r Requirements, isCert bool) ([]verify.Verifie
 	tlog := pick(r.TlogThreshold, tlogDefault)
 	sct := pick(r.SCTThreshold, sctDefault)
 	tsa := pick(r.TimestampThreshold, 0)
-	var opts []verify.VerifierOption
+	// The outcome keeps only the statement's predicate type. Materialising
+	// the predicate costs memory for large SBOMs and refuses predicates
+	// that are not JSON objects, such as the SPDX tag-value text cosign
+	// attest --type spdx signs as a JSON string.
+	opts := []verify.VerifierOption{verify.WithoutStatementPredicate()}
 	if tlog > 0 {
 		opts = append(opts, verify.WithTransparencyLog(tlog))
 	}

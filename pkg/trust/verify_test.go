@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -668,6 +669,50 @@ func TestVerifyBundleRejectsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: tt.bundle, Digest: tt.digest, Identities: ids})
 			wantErrContains(t, err, tt.wantErr)
+		})
+	}
+}
+
+// A statement's predicate need not be a JSON object: cosign attest --type
+// spdx signs SPDX tag-value text as a JSON string. The signature verifies
+// and the predicate type is reported either way.
+func TestVerifyBundlePredicateShapes(t *testing.T) {
+	s, err := testsigstore.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootJSON, err := s.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustMaterial(t, "ts", rootJSON)
+	ids := []trust.Identity{{Name: "release", Issuer: tsGHIssuer, Subject: tsGHSubject}}
+	subject := []byte("the artifact an SPDX document describes")
+	for _, tt := range []struct {
+		name, predicate string
+	}{
+		{"object", `{"spdxVersion":"SPDX-2.3"}`},
+		{"string", `"SPDXVersion: SPDX-2.2\nDataLicense: CC0-1.0\n"`},
+		{"array", `[1,2,3]`},
+		{"null", `null`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := sha256Digest(subject)
+			st := fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":"a","digest":{"sha256":%q}}],"predicateType":"https://spdx.dev/Document","predicate":%s}`, d.Hex, tt.predicate)
+			b, err := s.Attest(tsGHSubject, tsGHIssuer, []byte(st))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: b, Digest: d, Identities: ids})
+			if err != nil {
+				t.Fatalf("VerifyBundle: %v", err)
+			}
+			if out.PredicateType != "https://spdx.dev/Document" {
+				t.Errorf("PredicateType = %q", out.PredicateType)
+			}
+			if _, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: b, Digest: sha256Digest([]byte("another")), Identities: ids}); err == nil {
+				t.Error("verified against another digest")
+			}
 		})
 	}
 }

@@ -180,6 +180,13 @@ func verifyPath(ctx context.Context, j *job, res *sdk.Result) *sdk.Result {
 	o := j.checkDocument(ctx, data, describes, j.a.Path)
 	res.Checks = append(res.Checks, o.checks...)
 	if o.reason != "" {
+		// A legacy bundle names no digest to compare first, so a modified
+		// file shows up only here, as whatever reading its changed bytes
+		// found. Checking the signature before reporting that says what
+		// happened: the file is not the one that was signed.
+		if _, err := preverify(j, ev); err != nil {
+			return res.Fail("signature", fmt.Sprintf("the SBOM file %s does not match its signature: %v", j.a.Path, err))
+		}
 		return failed(res, o.reason)
 	}
 	res.Evidence = append(res.Evidence, *ev)
