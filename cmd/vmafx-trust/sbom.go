@@ -2,18 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/vmafx/vmafx-trust/internal/options"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/internal/sbomview"
-	"github.com/vmafx/vmafx-trust/pkg/sdk"
-	"github.com/vmafx/vmafx-trust/pkg/trust"
-	"github.com/vmafx/vmafx-trust/plugins/sbom"
-	"github.com/vmafx/vmafx-trust/plugins/sbom/document"
 )
 
 // sbomCommand is `sbom verify` and `sbom show`.
@@ -37,16 +33,7 @@ func sbomVerifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			kinds := []string{"sbom"}
-			if len(pol.Artifacts) > 1 {
-				kinds = append(kinds, "image")
-			}
-			s, err := startSession(c.Context, kinds, false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, s, pol, verbRun("sbom verify", o.Output, o.TrustRoot.Cache, true))
+			return runVerb(c, pol, verbRun("sbom verify", o.Output, o.TrustRoot.Cache, true))
 		},
 	}
 }
@@ -67,7 +54,7 @@ func sbomShowCommand() *cli.Command {
 				if len(args) != 1 {
 					return exitf(report.ExitUsage, "sbom show takes one SBOM file, or FILE | sha256:<hex> with --bundle")
 				}
-				return showPlain(c, o, args[0])
+				return show(c, o.Output.Format, sbomview.Source{Path: args[0]}, false)
 			}
 			pol, err := o.Policy(args)
 			if err != nil {
@@ -76,93 +63,31 @@ func sbomShowCommand() *cli.Command {
 			if attrs := pol.Artifacts[len(pol.Artifacts)-1].Attributes; len(pol.Artifacts) > 1 || (attrs["bundle"] == nil && attrs["path"] == nil) {
 				return exitf(report.ExitUsage, "sbom show lists an SBOM attestation about a file or digest (--bundle), a signed SBOM file (--sbom) or a plain SBOM file; for an image, use sbom verify")
 			}
-			s, err := startSession(c.Context, []string{"sbom"}, false, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
 			var buf bytes.Buffer
-			if err := runPolicy(c.Context, &buf, &buf, s, pol, verbRun("sbom show", options.Output{Format: "text", Progress: "never"}, o.TrustRoot.Cache, false)); err != nil {
+			if err := runVerbTo(c, &buf, &buf, pol, verbRun("sbom show", options.Output{Format: "text", Progress: "never"}, o.TrustRoot.Cache, false)); err != nil {
 				_, _ = c.App.ErrWriter.Write(buf.Bytes())
 				return err
 			}
-			return showAttested(c, o, pol.Artifacts[0].Attributes)
+			return show(c, o.Output.Format, sbomview.SourceOf(pol.Artifacts[0].Attributes), true)
 		},
 	}
 }
 
-// showPlain lists a plain SBOM file, verifying nothing.
-func showPlain(c *cli.Context, o *options.SBOMVerify, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return exitf(report.ExitUsage, "%v", err)
-	}
-	defer f.Close()
-	doc, err := document.Read(c.Context, f, document.Options{})
-	if err != nil {
-		return exitf(report.ExitFailed, "%s: %v", path, err)
-	}
-	fmt.Fprintf(c.App.ErrWriter, "NOT VERIFIED: %s is read as it is; nothing about it is verified (sbom verify checks a signed SBOM)\n", path)
-	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, false)})
-}
-
-// showAttested lists the SBOMs of the bundle the run just verified, or
-// the signed SBOM file (--sbom) it verified.
-func showAttested(c *cli.Context, o *options.SBOMVerify, attrs map[string]any) error {
-	if path, ok := attrs["path"].(string); ok {
-		return showSigned(c, o, path)
-	}
-	var subject trust.Digest
-	if d, ok := attrs["digest"].(string); ok {
-		subject, _ = trust.ParseDigest(d)
-	} else {
-		d, err := sdk.DigestFile(c.Context, attrs["file"].(string), "sha256")
-		if err != nil {
-			return exitf(report.ExitUnchecked, "%v", err)
-		}
-		subject = trust.Digest{Algorithm: d.Algorithm, Hex: d.Hex}
-	}
-	bundlePath := attrs["bundle"].(string)
-	data, err := sdk.ReadFile(bundlePath, trust.MaxAttestationBundleSize)
-	if err != nil {
-		return exitf(report.ExitUnchecked, "%s: %v", bundlePath, err)
-	}
-	docs, err := sbom.ReadAttestations(c.Context, data, subject, document.Options{AllowCosignCustom: o.AllowCosignCustom})
-	if err != nil {
-		return exitf(report.ExitFailed, "%s: %v", bundlePath, err)
-	}
-	views := make([]sbomview.View, 0, len(docs))
-	for _, d := range docs {
-		views = append(views, sbomview.New(d, true))
-	}
-	fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s (%s)\n", bundlePath, subject)
-	return writeViews(c, o.Output.Format, views)
-}
-
-// showSigned lists a signed SBOM file the run just verified.
-func showSigned(c *cli.Context, o *options.SBOMVerify, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
+// show lists the SBOMs of src; a run verified them, or nothing did, which
+// it says.
+func show(c *cli.Context, format string, src sbomview.Source, verified bool) error {
+	views, err := sbomview.Load(c.Context, src, verified)
+	switch {
+	case errors.Is(err, sbomview.ErrUnreadable):
 		return exitf(report.ExitUnchecked, "%v", err)
-	}
-	defer f.Close()
-	doc, err := document.Read(c.Context, f, document.Options{})
-	if err != nil {
-		return exitf(report.ExitFailed, "%s: %v", path, err)
-	}
-	fmt.Fprintf(c.App.ErrWriter, "Verified OK: %s\n", path)
-	return writeViews(c, o.Output.Format, []sbomview.View{sbomview.New(doc, true)})
-}
-
-func writeViews(c *cli.Context, format string, views []sbomview.View) error {
-	var err error
-	switch format {
-	case "json":
-		err = sbomview.WriteJSON(c.App.Writer, views)
+	case err != nil:
+		return exitf(report.ExitFailed, "%v", err)
+	case verified:
+		fmt.Fprintln(c.App.ErrWriter, "Verified OK")
 	default:
-		err = sbomview.WriteText(c.App.Writer, views)
+		fmt.Fprintf(c.App.ErrWriter, "NOT VERIFIED: %s is read as it is; nothing about it is verified (sbom verify checks a signed SBOM)\n", src.Path)
 	}
-	if err != nil {
+	if err := sbomview.Write(c.App.Writer, format, views); err != nil {
 		return exitf(report.ExitUnchecked, "%v", err)
 	}
 	return nil

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"os"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,7 +37,7 @@ func verifyBlobCommand(attestation bool) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runVerb(c, pol, "blob", verbRun(name, o.Output, o.TrustRoot.Cache, true))
+			return runVerb(c, pol, verbRun(name, o.Output, o.TrustRoot.Cache, true))
 		},
 	}
 }
@@ -77,7 +79,7 @@ func verifyImageCommand(attestation bool) *cli.Command {
 					}
 				}
 			}
-			return runVerb(c, pol, "image", verbRun(name, o.Output, o.TrustRoot.Cache, true))
+			return runVerb(c, pol, verbRun(name, o.Output, o.TrustRoot.Cache, true))
 		},
 	}
 }
@@ -100,7 +102,7 @@ func pypiCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				return runVerb(c, pol, "pypi", verbRun("pypi verify", o.Output, o.TrustRoot.Cache, false))
+				return runVerb(c, pol, verbRun("pypi verify", o.Output, o.TrustRoot.Cache, false))
 			},
 		}},
 	}
@@ -110,13 +112,23 @@ func verbRun(name string, out options.Output, cache options.Cache, verifiedOK bo
 	return verification{name: name, out: out, cache: cache, jobs: host.DefaultJobs(), timeout: host.DefaultTimeout, verifiedOK: verifiedOK}
 }
 
-// runVerb runs a verb's policy through a session of the one built-in
-// serving kind.
-func runVerb(c *cli.Context, pol *policy.Policy, kind string, v verification) error {
-	s, err := startSession(c.Context, []string{kind}, false, nil)
+// runVerb runs a verb's policy through a session of the built-ins serving
+// its kinds, reporting to the command's writers.
+func runVerb(c *cli.Context, pol *policy.Policy, v verification) error {
+	return runVerbTo(c, c.App.Writer, c.App.ErrWriter, pol, v)
+}
+
+func runVerbTo(c *cli.Context, out, errw io.Writer, pol *policy.Policy, v verification) error {
+	var kinds []string
+	for _, a := range pol.Artifacts {
+		if !slices.Contains(kinds, a.Kind) {
+			kinds = append(kinds, a.Kind)
+		}
+	}
+	s, err := startSession(c.Context, kinds, false, nil)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return runPolicy(c.Context, c.App.Writer, c.App.ErrWriter, s, pol, v)
+	return runPolicy(c.Context, out, errw, s, pol, v)
 }
