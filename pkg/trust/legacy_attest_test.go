@@ -15,7 +15,7 @@ import (
 // --new-bundle-format: the whole DSSE envelope, base64, as base64Signature;
 // the certificate as base64 of PEM; the Rekor entry as cosign's rekor
 // bundle (omitted when empty).
-func legacyAttestJSON(t *testing.T, envelope, certPEM, rekorBundle []byte) []byte {
+func legacyAttestJSON(t testing.TB, envelope, certPEM, rekorBundle []byte) []byte {
 	t.Helper()
 	doc := map[string]any{"base64Signature": base64.StdEncoding.EncodeToString(envelope)}
 	if len(certPEM) > 0 {

@@ -1,0 +1,191 @@
+package trust_test
+
+import (
+	"bytes"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmafx/vmafx-trust/internal/sbomgen"
+	"github.com/vmafx/vmafx-trust/pkg/trust"
+)
+
+// largeAttestation is an SBOM attestation as cosign attest-blob --type
+// cyclonedx writes it for a large image: a DSSE envelope whose in-toto
+// statement carries a 100,000-component CycloneDX document (~39 MB), as a
+// Sigstore bundle and as cosign's legacy bundle.
+type largeAttestation struct {
+	m       *trust.Material
+	bundle  []byte // Sigstore bundle v0.3
+	legacy  []byte // cosign's legacy attest-blob bundle
+	subject trust.Digest
+	id      trust.Identity
+	size    int // statement bytes
+}
+
+var (
+	largeOnce sync.Once
+	largeVal  *largeAttestation
+)
+
+// largeStatement is an in-toto statement whose predicate is a CycloneDX
+// document of n components, predicateType before the predicate as cosign
+// writes it.
+func largeStatement(subject trust.Digest, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app.tar","digest":{"` + subject.Algorithm + `":"` + subject.Hex + `"}}],"predicateType":"https://cyclonedx.org/bom","predicate":`)
+	b.Write(sbomgen.CycloneDX(n))
+	b.WriteString("}")
+	return b.Bytes()
+}
+
+func largeEnv(b *testing.B) *largeAttestation {
+	b.Helper()
+	e := testEnv(b)
+	largeOnce.Do(func() {
+		l := &largeAttestation{
+			subject: sha256Digest([]byte("app.tar bytes")),
+			id:      trust.Identity{Name: "release", Subject: tsGHSubject, Issuer: tsGHIssuer},
+		}
+		m, err := trust.NewMaterial("ts", e.rootJSON, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.m = m
+		st := largeStatement(l.subject, 100_000)
+		l.size = len(st)
+		if l.bundle, err = e.s.Attest(tsGHSubject, tsGHIssuer, st); err != nil {
+			b.Fatal(err)
+		}
+		envelope, certPEM, rekorBundle := legacyPieces(b, l.bundle)
+		l.legacy = legacyAttestJSON(b, envelope, certPEM, rekorBundle)
+		largeVal = l
+	})
+	if largeVal == nil {
+		b.Fatal("no large attestation")
+	}
+	return largeVal
+}
+
+// peakHeap runs f once after a collection and returns the most heap its
+// objects occupied meanwhile above what they occupied before, sampled every
+// 100µs (garbage not yet collected included, as it is in a process's RSS).
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base := read()
+	peak := base
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(100 * time.Microsecond)
+		defer t.Stop()
+		for {
+			peak = max(peak, read())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	f()
+	close(done)
+	wg.Wait()
+	peak = max(peak, read())
+	return peak - base
+}
+
+// benchmarkLarge reports op's time and allocations per run, and the peak
+// heap of one run.
+func benchmarkLarge(b *testing.B, op func() error) {
+	var err error
+	peak := peakHeap(func() { err = op() })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkLargeAttestation verifies a 100,000-component CycloneDX
+// attestation the way a run does: the plugin peeks at the bundle (and
+// converts cosign's legacy bundle first), reads the statement's predicate
+// type, and pre-verifies it; the host verifies the same evidence again.
+// The sub-benchmarks time each step and the whole path.
+func BenchmarkLargeAttestation(b *testing.B) {
+	l := largeEnv(b)
+	b.Logf("statement %d bytes, bundle %d bytes, legacy bundle %d bytes", l.size, len(l.bundle), len(l.legacy))
+	const limit = trust.MaxAttestationBundleSize
+	check := func(doc []byte) trust.BundleCheck {
+		return trust.BundleCheck{Bundle: doc, Digest: l.subject, Identities: []trust.Identity{l.id}, MaxSize: limit}
+	}
+	verify := func(doc []byte) error {
+		out, err := trust.VerifyBundle(l.m, check(doc))
+		if err == nil && out.PredicateType != "https://cyclonedx.org/bom" {
+			b.Fatalf("predicate type %q", out.PredicateType)
+		}
+		return err
+	}
+	peek := func(doc []byte) error {
+		c, err := trust.PeekBundleWithin(doc, limit)
+		if err != nil {
+			return err
+		}
+		st, err := c.Statement()
+		if err != nil {
+			return err
+		}
+		if st.GetPredicateType() != "https://cyclonedx.org/bom" || len(st.GetSubject()) != 1 {
+			b.Fatalf("statement %s with %d subjects", st.GetPredicateType(), len(st.GetSubject()))
+		}
+		return nil
+	}
+	convert := func() ([]byte, error) { return trust.BundleFromLegacyWithin(l.legacy, l.subject, limit) }
+
+	b.Run("new/peek", func(b *testing.B) { benchmarkLarge(b, func() error { return peek(l.bundle) }) })
+	b.Run("new/verify", func(b *testing.B) { benchmarkLarge(b, func() error { return verify(l.bundle) }) })
+	b.Run("new/all", func(b *testing.B) {
+		benchmarkLarge(b, func() error {
+			if err := peek(l.bundle); err != nil {
+				return err
+			}
+			if err := verify(l.bundle); err != nil {
+				return err
+			}
+			return verify(l.bundle)
+		})
+	})
+	b.Run("legacy/convert", func(b *testing.B) {
+		benchmarkLarge(b, func() error {
+			_, err := convert()
+			return err
+		})
+	})
+	b.Run("legacy/all", func(b *testing.B) {
+		benchmarkLarge(b, func() error {
+			doc, err := convert()
+			if err != nil {
+				return err
+			}
+			if err := peek(doc); err != nil {
+				return err
+			}
+			if err := verify(doc); err != nil {
+				return err
+			}
+			return verify(doc)
+		})
+	})
+}
