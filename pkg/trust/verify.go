@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	intoto "github.com/in-toto/attestation/go/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -139,12 +140,45 @@ type parsedBundle struct {
 	// content is the verification content, whose certificate sigstore-go
 	// would otherwise parse anew each time one verification asks for it.
 	content verify.VerificationContent
+	// signature is the signature content, built once: for a DSSE envelope
+	// sigstore-go base64-encodes the whole payload each time it is asked
+	// for it, three times a verification.
+	signature verify.SignatureContent
+	sigErr    error
 }
 
 func (b *parsedBundle) TlogEntries() ([]*tlog.Entry, error) { return b.entries, nil }
 
 func (b *parsedBundle) VerificationContent() (verify.VerificationContent, error) {
 	return b.content, nil
+}
+
+func (b *parsedBundle) SignatureContent() (verify.SignatureContent, error) {
+	return b.signature, b.sigErr
+}
+
+// envelopeContent is a DSSE envelope as sigstore-go verifies it, whose
+// Statement decodes only the statement's header: sigstore-go's own decodes
+// the predicate into a structpb tree that nothing reads, which for an SBOM
+// attestation takes seconds and several times the payload's size in memory.
+// It accepts and refuses exactly the statements sigstore-go's does (see
+// decodeStatementHeader).
+type envelopeContent struct {
+	*bundle.Envelope
+	payload []byte // the payload, decoded
+}
+
+func (e *envelopeContent) EnvelopeContent() verify.EnvelopeContent { return e }
+
+func (e *envelopeContent) Statement() (*intoto.Statement, error) {
+	if e.PayloadType != bundle.IntotoMediaType {
+		return nil, bundle.ErrUnsupportedMediaType
+	}
+	h, _, err := decodeStatementHeader(e.payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", bundle.ErrDecodingJSON, err)
+	}
+	return &intoto.Statement{Type: h.Type, Subject: h.Subject, PredicateType: h.PredicateType}, nil
 }
 
 func parseBundle(data []byte) (*parsedBundle, error) {
@@ -190,7 +224,14 @@ func parseBundleWithin(data []byte, limit int) (*parsedBundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid bundle: %w", err)
 	}
-	return &parsedBundle{Bundle: b, entries: parsed, content: content}, nil
+	// Content sigstore-go cannot build (a message signature without its
+	// digest) is refused when verification asks for it, as sigstore-go
+	// refuses it.
+	signature, sigErr := b.SignatureContent()
+	if env, ok := signature.(*bundle.Envelope); ok {
+		signature = &envelopeContent{Envelope: env, payload: pb.GetDsseEnvelope().GetPayload()}
+	}
+	return &parsedBundle{Bundle: b, entries: parsed, content: content, signature: signature, sigErr: sigErr}, nil
 }
 
 // VerifyBundle verifies a Sigstore bundle against the material: signature,
