@@ -1,6 +1,9 @@
 package trust
 
 import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -128,4 +131,68 @@ func statementHeaderFast(payload []byte) *StatementHeader {
 		return nil
 	}
 	return &StatementHeader{Type: st.GetType(), PredicateType: st.GetPredicateType(), Subject: st.GetSubject()}
+}
+
+// The limits sigstore-go's verify package puts on a statement it binds to
+// an artifact (maxAllowedSubjects, maxAllowedSubjectDigests).
+const (
+	maxBoundSubjects       = 1024
+	maxBoundSubjectDigests = 32
+)
+
+// bindDigest checks that subjects name the digest (alg, raw bytes), as
+// sigstore-go's verifyEnvelopeWithArtifactDigests does, refusing what it
+// refuses with its words: too many subjects or digests, any subject digest
+// that is not hex, no subject digest of alg, none equal to digest.
+func bindDigest(subjects []*intoto.ResourceDescriptor, alg string, digest []byte) error {
+	if len(subjects) > maxBoundSubjects {
+		return fmt.Errorf("too many subjects: %d > %d", len(subjects), maxBoundSubjects)
+	}
+	for _, s := range subjects {
+		if len(s.GetDigest()) > maxBoundSubjectDigests {
+			return fmt.Errorf("too many digests: %d > %d", len(s.GetDigest()), maxBoundSubjectDigests)
+		}
+	}
+	byAlg := map[string][][]byte{}
+	for _, s := range subjects {
+		for a, hx := range s.GetDigest() {
+			raw, err := hex.DecodeString(hx)
+			if err != nil {
+				return fmt.Errorf("could not verify artifact: unable to decode subject digest: %w", err)
+			}
+			byAlg[a] = append(byAlg[a], raw)
+		}
+	}
+	named, ok := byAlg[alg]
+	if !ok {
+		return errors.New("provided artifact digests does not match digests in statement")
+	}
+	for _, d := range named {
+		if bytes.Equal(d, digest) {
+			return nil
+		}
+	}
+	return errors.New("provided artifact digest does not match any digest in statement")
+}
+
+// summarizeSubjects decodes a statement's subjects as sigstore-go's
+// summarizeStatement does, with encoding/json, for the statements whose
+// subjects protojson's decoding is not known to match.
+func summarizeSubjects(payload []byte) ([]*intoto.ResourceDescriptor, error) {
+	var lite struct {
+		Type          string `json:"_type"`
+		PredicateType string `json:"predicateType"`
+		Subject       []struct {
+			Name   string            `json:"name"`
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+	}
+	if err := json.Unmarshal(payload, &lite); err != nil {
+		return nil, fmt.Errorf("could not verify artifact: unable to extract statement from envelope: parsing in-toto statement: %w", err)
+	}
+	out := make([]*intoto.ResourceDescriptor, 0, len(lite.Subject))
+	for _, s := range lite.Subject {
+		out = append(out, &intoto.ResourceDescriptor{Name: s.Name, Digest: s.Digest})
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package trust
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -51,6 +52,22 @@ func sameAsProtojson(t *testing.T, payload []byte) (accepted, fast bool) {
 	for i, s := range want.GetSubject() {
 		if !proto.Equal(s, h.Subject[i]) {
 			t.Fatalf("subject %d: %v, protojson's %v", i, h.Subject[i], s)
+		}
+	}
+	if fast {
+		// VerifyBundle binds the subjects the fast path decoded where
+		// sigstore-go binds those encoding/json decodes: they must agree.
+		lite, err := summarizeSubjects(payload)
+		if err != nil {
+			t.Fatalf("the fast path accepted what encoding/json refuses (%v): %.200q", err, payload)
+		}
+		if len(lite) != len(h.Subject) {
+			t.Fatalf("%d subjects, encoding/json's %d", len(h.Subject), len(lite))
+		}
+		for i, s := range lite {
+			if s.GetName() != h.Subject[i].GetName() || !maps.Equal(s.GetDigest(), h.Subject[i].GetDigest()) {
+				t.Fatalf("subject %d: %v, encoding/json's %v", i, h.Subject[i], s)
+			}
 		}
 	}
 	return true, fast

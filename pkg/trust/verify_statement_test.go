@@ -61,6 +61,9 @@ func TestVerifyBundleStatements(t *testing.T) {
 		}
 		return `{"name":"f","digest":{` + b.String() + `"sha256":"` + d.Hex + `"}}`
 	}
+	annotated := func(depth int) string {
+		return `{"annotations":{"a":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}}`
+	}
 	tests := []struct {
 		name      string
 		statement string
@@ -75,6 +78,9 @@ func TestVerifyBundleStatements(t *testing.T) {
 		{"32 digests", st(digests(32), `{}`), true},
 		{"predicate nested past the fast path", st(subject, `{"a":`+strings.Repeat("[", 1200)+strings.Repeat("]", 1200)+`}`), true},
 		{"escaped key in the predicate", st(subject, `{"\u0061":1,"b":2}`), true},
+		// protojson accepts annotations nested a level deeper than
+		// encoding/json does (sigstore-go decodes a statement with both).
+		{"annotations nested to encoding/json's limit", st(annotated(9996)+","+subject, `{}`), true},
 
 		{"no subject", `{"_type":"https://in-toto.io/Statement/v1","predicateType":"p","predicate":{}}`, false},
 		{"another subject only", st(`{"digest":{"sha256":"`+strings.Repeat("0", 64)+`"}}`, `{}`), false},
@@ -94,6 +100,7 @@ func TestVerifyBundleStatements(t *testing.T) {
 		{"duplicate digest algorithm", st(`{"digest":{"sha256":"`+d.Hex+`","sha256":"`+d.Hex+`"}}`, `{}`), false},
 		{"truncated", strings.TrimSuffix(st(subject, `{}`), "}"), false},
 		{"trailing garbage", st(subject, `{}`) + "x", false},
+		{"annotations nested past encoding/json's limit", st(annotated(9997)+","+subject, `{}`), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
