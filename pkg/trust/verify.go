@@ -220,7 +220,7 @@ func parseBundle(data []byte) (*parsedBundle, error) {
 }
 
 func parseBundleWithin(data []byte, limit int) (*parsedBundle, error) {
-	pb, err := unmarshalBundle(data, limit)
+	pb, payloadText, err := decodeBundle(data, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -261,11 +261,30 @@ func parseBundleWithin(data []byte, limit int) (*parsedBundle, error) {
 	// Content sigstore-go cannot build (a message signature without its
 	// digest) is refused when verification asks for it, as sigstore-go
 	// refuses it.
-	signature, sigErr := b.SignatureContent()
+	signature, sigErr := signatureContent(b, payloadText)
 	if env, ok := signature.(*bundle.Envelope); ok {
 		signature = &envelopeContent{Envelope: env, payload: pb.GetDsseEnvelope().GetPayload()}
 	}
 	return &parsedBundle{Bundle: b, entries: parsed, content: content, signature: signature, sigErr: sigErr}, nil
+}
+
+// signatureContent is b's signature content as sigstore-go builds it. For a
+// DSSE envelope whose payload text (standard base64, as the bundle holds it)
+// is given, sigstore-go builds the envelope around a stand-in payload, which
+// then gives way to the text: sigstore-go would encode the payload again.
+func signatureContent(b *bundle.Bundle, payloadText []byte) (verify.SignatureContent, error) {
+	env := b.GetDsseEnvelope()
+	if env == nil || payloadText == nil {
+		return b.SignatureContent()
+	}
+	payload := env.Payload
+	env.Payload = []byte{0}
+	sc, err := b.SignatureContent()
+	env.Payload = payload
+	if e, ok := sc.(*bundle.Envelope); ok && err == nil {
+		e.Payload = string(payloadText)
+	}
+	return sc, err
 }
 
 // VerifyBundle verifies a Sigstore bundle against the material: signature,
