@@ -2,9 +2,11 @@ package trust_test
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,8 +104,16 @@ func peakHeap(f func()) uint64 {
 	return peak - base
 }
 
-// benchmarkLarge reports op's time and allocations per run, and the peak
-// heap of one run.
+// cpuTime is the process's user and system CPU time so far: on a shared
+// machine it measures the work where wall time also measures the waiting.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchmarkLarge reports op's time, CPU time (the garbage collector's
+// included) and allocations per run, and the peak heap of one run.
 func benchmarkLarge(b *testing.B, op func() error) {
 	var err error
 	peak := peakHeap(func() { err = op() })
@@ -111,19 +121,23 @@ func benchmarkLarge(b *testing.B, op func() error) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if err := op(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
 // BenchmarkLargeAttestation verifies a 100,000-component CycloneDX
-// attestation the way a run does: the plugin peeks at the bundle (and
-// converts cosign's legacy bundle first), reads the statement's predicate
-// type, and pre-verifies it; the host verifies the same evidence again.
-// The sub-benchmarks time each step and the whole path.
+// attestation the way a run of the blob plugin does: the plugin peeks at
+// the bundle (a legacy bundle is recognised, converted and peeked at
+// again) and reads the statement's predicate type; it pre-verifies the
+// bundle when it has several candidates; the host verifies the evidence.
+// The sub-benchmarks time each step and the whole path with both
+// verifications.
 func BenchmarkLargeAttestation(b *testing.B) {
 	l := largeEnv(b)
 	b.Logf("statement %d bytes, bundle %d bytes, legacy bundle %d bytes", l.size, len(l.bundle), len(l.legacy))
@@ -138,54 +152,56 @@ func BenchmarkLargeAttestation(b *testing.B) {
 		}
 		return err
 	}
-	peek := func(doc []byte) error {
+	// peek is the plugin's checkBundle up to its pre-verification.
+	peek := func(doc []byte) ([]byte, error) {
 		c, err := trust.PeekBundleWithin(doc, limit)
+		if err != nil || c.MediaType == "" {
+			if !trust.IsLegacyBlobBundle(doc) {
+				return nil, fmt.Errorf("neither a bundle nor a legacy bundle: %v", err)
+			}
+			if doc, err = trust.BundleFromLegacyWithin(doc, l.subject, limit); err != nil {
+				return nil, err
+			}
+			if c, err = trust.PeekBundleWithin(doc, limit); err != nil {
+				return nil, err
+			}
+		}
+		h, err := c.StatementHeader()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		st, err := c.Statement()
-		if err != nil {
-			return err
+		if h.PredicateType != "https://cyclonedx.org/bom" || len(h.Subject) != 1 {
+			b.Fatalf("statement %s with %d subjects", h.PredicateType, len(h.Subject))
 		}
-		if st.GetPredicateType() != "https://cyclonedx.org/bom" || len(st.GetSubject()) != 1 {
-			b.Fatalf("statement %s with %d subjects", st.GetPredicateType(), len(st.GetSubject()))
-		}
-		return nil
+		return doc, nil
 	}
-	convert := func() ([]byte, error) { return trust.BundleFromLegacyWithin(l.legacy, l.subject, limit) }
-
-	b.Run("new/peek", func(b *testing.B) { benchmarkLarge(b, func() error { return peek(l.bundle) }) })
-	b.Run("new/verify", func(b *testing.B) { benchmarkLarge(b, func() error { return verify(l.bundle) }) })
-	b.Run("new/all", func(b *testing.B) {
-		benchmarkLarge(b, func() error {
-			if err := peek(l.bundle); err != nil {
+	all := func(doc []byte) error {
+		doc, err := peek(doc)
+		if err != nil {
+			return err
+		}
+		if err := verify(doc); err != nil {
+			return err
+		}
+		return verify(doc)
+	}
+	for _, form := range []struct {
+		name string
+		doc  []byte
+	}{{"new", l.bundle}, {"legacy", l.legacy}} {
+		b.Run(form.name+"/peek", func(b *testing.B) {
+			benchmarkLarge(b, func() error {
+				_, err := peek(form.doc)
 				return err
-			}
-			if err := verify(l.bundle); err != nil {
-				return err
-			}
-			return verify(l.bundle)
+			})
 		})
-	})
+		b.Run(form.name+"/all", func(b *testing.B) { benchmarkLarge(b, func() error { return all(form.doc) }) })
+	}
+	b.Run("new/verify", func(b *testing.B) { benchmarkLarge(b, func() error { return verify(l.bundle) }) })
 	b.Run("legacy/convert", func(b *testing.B) {
 		benchmarkLarge(b, func() error {
-			_, err := convert()
+			_, err := trust.BundleFromLegacyWithin(l.legacy, l.subject, limit)
 			return err
-		})
-	})
-	b.Run("legacy/all", func(b *testing.B) {
-		benchmarkLarge(b, func() error {
-			doc, err := convert()
-			if err != nil {
-				return err
-			}
-			if err := peek(doc); err != nil {
-				return err
-			}
-			if err := verify(doc); err != nil {
-				return err
-			}
-			return verify(doc)
 		})
 	})
 }
