@@ -37,41 +37,55 @@ func decodeBundle(data []byte, limit int) (*protobundle.Bundle, []byte, error) {
 	return &pb, nil, nil
 }
 
-// minCutPayload is the smallest DSSE payload text decodeBundleFast takes
-// out of the bundle; below it protojson's own decoding costs little. (A
-// variable for the fuzz test, which takes payloads of any size.)
+// minCutPayload is the shortest string decodeBundleFast takes out of the
+// bundle; below it protojson's own decoding costs little. (A variable for
+// the fuzz test, which takes strings of any length.)
 var minCutPayload = 64 << 10
 
-// decodeBundleFast decodes a bundle whose DSSE payload is large without
-// protojson reading the payload: protojson copies the payload's text into a
-// string before decoding its base64, which for an SBOM attestation is tens
-// of MiB and a third of the parse. It returns nil, for protojson to decode
-// the bundle (and to decide and explain), unless the bundle is an object
-// jsonScan vouches for, with one dsseEnvelope (or dsse_envelope) member
-// whose one payload member is a string without escapes of at least
-// minCutPayload bytes.
+// decodeBundleFast decodes a bundle without protojson reading its long
+// strings: protojson copies a string into memory before decoding or
+// skipping it, which for the base64 of an SBOM attestation is tens of MiB
+// and a third of the parse. The strings taken out are the DSSE envelope's
+// payload and the values of top-level members that are no field of a
+// bundle (protojson skips those; cosign's legacy bundle, which the blob
+// plugin peeks at before it recognises it, is one of them). It returns
+// nil, for protojson to decode the bundle (and to decide and explain),
+// unless the bundle is an object jsonScan vouches for, whose keys and long
+// strings have no escapes, with at most one envelope and one payload in it.
 //
-// protojson then decodes a copy of the bundle whose payload is "", and the
-// payload's text is decoded here as protojson decodes a bytes field: a
-// string without escapes is its own text, and its base64 alphabet and
-// padding are chosen as protojson.unmarshalBytes chooses them.
+// protojson then decodes a copy of the bundle in which those strings are
+// "", and the payload's text is decoded here as protojson decodes a bytes
+// field: a string without escapes is its own text, and its base64 alphabet
+// and padding are chosen as protojson.unmarshalBytes chooses them.
 func decodeBundleFast(data []byte) (*protobundle.Bundle, []byte) {
-	start, end, ok := findDSSEPayload(data)
-	if !ok || end-start < minCutPayload {
+	cuts, payload, ok := bundleCuts(data)
+	if !ok || len(cuts) == 0 {
 		return nil, nil
 	}
-	text := data[start:end]
-	rest := make([]byte, 0, len(data)-len(text))
-	rest = append(append(rest, data[:start]...), data[end:]...)
+	size := len(data)
+	for _, c := range cuts {
+		size -= c.end - c.start
+	}
+	rest := make([]byte, 0, size)
+	at := 0
+	for _, c := range cuts {
+		rest = append(rest, data[at:c.start]...)
+		at = c.end
+	}
+	rest = append(rest, data[at:]...)
 	var pb protobundle.Bundle
-	if (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(rest, &pb) != nil || pb.GetDsseEnvelope() == nil {
+	if (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(rest, &pb) != nil {
 		return nil, nil
 	}
-	payload, canonical, ok := decodeBytesField(text)
-	if !ok {
+	if payload < 0 {
+		return &pb, nil
+	}
+	text := data[cuts[payload].start:cuts[payload].end]
+	decoded, canonical, ok := decodeBytesField(text)
+	if !ok || pb.GetDsseEnvelope() == nil {
 		return nil, nil
 	}
-	pb.GetDsseEnvelope().Payload = payload
+	pb.GetDsseEnvelope().Payload = decoded
 	if !canonical {
 		text = nil
 	}
@@ -118,74 +132,62 @@ func canonicalTail(text []byte) bool {
 	return err == nil
 }
 
-// findDSSEPayload finds the payload string of the bundle's DSSE envelope:
-// the span of its text between the quotes. ok is false unless data is an
-// object jsonScan vouches for, whose keys have no escapes, with exactly
-// one envelope member holding exactly one payload member, a string
-// without escapes.
-func findDSSEPayload(data []byte) (start, end int, ok bool) {
+// span is the text of a string, between its quotes.
+type span struct{ start, end int }
+
+// bundleFields are the fields of a bundle, by JSON and by proto name.
+var bundleFields = (&protobundle.Bundle{}).ProtoReflect().Descriptor().Fields()
+
+// bundleCuts finds the strings decodeBundleFast takes out of bundle JSON,
+// in order: the DSSE envelope's payload (its index in cuts, or -1) and the
+// long string values of top-level members that are no bundle field. ok is
+// false unless data is an object jsonScan vouches for, whose keys have no
+// escapes, with at most one envelope member holding at most one payload
+// member, and whose strings cut have no escapes.
+func bundleCuts(data []byte) (cuts []span, payload int, ok bool) {
 	s := &jsonScan{data: data}
-	found := 0
-	member := func(each func(key []byte) bool) bool {
-		if s.peek() != '{' {
-			return false
-		}
+	payload = -1
+	envelopes, payloads := 0, 0
+	// cut scans a string value, taking it out when it is long.
+	cut := func() bool {
 		s.pos++
-		if s.peek() == '}' {
-			s.pos++
-			return true
+		start := s.pos
+		escaped, ok := s.str()
+		if ok && s.pos-1-start >= minCutPayload {
+			cuts = append(cuts, span{start, s.pos - 1})
+			return !escaped
 		}
-		for {
-			if s.peek() != '"' {
-				return false
-			}
-			s.pos++
-			k := s.pos
-			if escaped, ok := s.str(); !ok || escaped {
-				return false
-			}
-			key := data[k : s.pos-1]
-			if s.peek() != ':' {
-				return false
-			}
-			s.pos++
-			if !each(key) {
-				return false
-			}
-			switch s.peek() {
-			case ',':
-				s.pos++
-			case '}':
-				s.pos++
-				return true
-			default:
-				return false
-			}
-		}
+		return ok
 	}
-	envelopes := 0
-	ok = member(func(key []byte) bool {
-		if k := string(key); k != "dsseEnvelope" && k != "dsse_envelope" {
-			return s.value(1)
-		}
-		envelopes++
-		if s.peek() != '{' {
-			return s.value(1)
-		}
-		return member(func(key []byte) bool {
-			if string(key) != "payload" || s.peek() != '"' {
-				return s.value(2)
+	ok = s.members(func(key []byte) bool {
+		switch k := string(key); {
+		case bundleFields.ByJSONName(k) == nil && bundleFields.ByTextName(k) == nil:
+			if s.peek() == '"' {
+				return cut()
 			}
-			found++
-			s.pos++
-			start = s.pos
-			escaped, ok := s.str()
-			end = s.pos - 1
-			return ok && !escaped
-		})
+		case k == "dsseEnvelope" || k == "dsse_envelope":
+			envelopes++
+			if s.peek() == '{' {
+				return s.members(func(key []byte) bool {
+					if string(key) != "payload" || s.peek() != '"' {
+						return s.value(2)
+					}
+					payloads++
+					n := len(cuts)
+					if !cut() {
+						return false
+					}
+					if len(cuts) > n {
+						payload = n
+					}
+					return true
+				})
+			}
+		}
+		return s.value(1)
 	})
-	if s.space(); !ok || s.pos != len(data) || envelopes != 1 || found != 1 {
-		return 0, 0, false
+	if s.space(); !ok || s.pos != len(data) || envelopes > 1 || payloads > 1 {
+		return nil, -1, false
 	}
-	return start, end, true
+	return cuts, payload, true
 }

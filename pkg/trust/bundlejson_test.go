@@ -84,6 +84,14 @@ func TestDecodeBundleAgreesWithProtojson(t *testing.T) {
 		{name: "null payload", bundle: dsseBundle(`null`), fast: false},
 		{name: "message signature", bundle: `{"mediaType":"m","messageSignature":{"signature":"AA=="}}`, fast: false},
 		{name: "escaped key", bundle: `{"\u006dediaType":"m","dsseEnvelope":{"payload":` + q(std) + `}}`, fast: false},
+		{name: "long unknown strings", bundle: `{"base64Signature":` + q(std) + `,"cert":"c","rekorBundle":{"x":` + q(std) + `},"y":` + q(std) + `}`, fast: true},
+		{name: "long unknown string and a payload", bundle: `{"x":` + q(std) + `,"dsseEnvelope":{"payload":` + q(std) + `}}`, fast: true},
+		{name: "long unknown string and a short payload", bundle: `{"x":` + q(std) + `,"dsseEnvelope":{"payload":"e30="}}`, fast: true},
+		{name: "long media type", bundle: `{"mediaType":` + q(std) + `,"dsseEnvelope":{"payload":"e30="}}`, fast: false},
+		{name: "long unknown string with an escape", bundle: `{"x":` + q(`\u0065`+std[1:]) + `}`, fast: false},
+		{name: "extension name", bundle: `{"[dev.sigstore.x]":` + q(std) + `}`, fast: true},
+		{name: "invalid UTF-8 in a long unknown string", bundle: `{"x":` + q(std[:100]+"\xff"+std[100:]) + `}`},
+		{name: "lone surrogate in a long unknown string", bundle: `{"x":` + q(std[:100]+`\ud800`+std[100:]) + `}`},
 
 		// Refused by both.
 		{name: "invalid base64", bundle: dsseBundle(q(tail(std, '!')))},

@@ -347,3 +347,43 @@ func digits(d []byte, i int) int {
 	}
 	return i
 }
+
+// members scans an object at pos calling each for every member, after the
+// member's key and colon, to scan its value; false if a key has escapes.
+func (s *jsonScan) members(each func(key []byte) bool) bool {
+	if s.peek() != '{' {
+		return false
+	}
+	s.pos++
+	if s.peek() == '}' {
+		s.pos++
+		return true
+	}
+	for {
+		if s.peek() != '"' {
+			return false
+		}
+		s.pos++
+		start := s.pos
+		if escaped, ok := s.str(); !ok || escaped {
+			return false
+		}
+		key := s.data[start : s.pos-1]
+		if s.peek() != ':' {
+			return false
+		}
+		s.pos++
+		if !each(key) {
+			return false
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return true
+		default:
+			return false
+		}
+	}
+}
