@@ -99,7 +99,7 @@ func decodeBundleFast(data []byte) (*protobundle.Bundle, []byte) {
 // bytes, as base64.StdEncoding writes it.
 func decodeBytesField(text []byte) (b []byte, canonical, ok bool) {
 	enc := base64.StdEncoding
-	if bytes.ContainsAny(text, "-_") {
+	if bytes.IndexByte(text, '-') >= 0 || bytes.IndexByte(text, '_') >= 0 { // bytes.ContainsAny(text, "-_"), at memchr's speed
 		enc = base64.URLEncoding
 	}
 	if len(text)%4 != 0 {

@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
 )
@@ -207,9 +208,7 @@ func (s *jsonScan) str() (escaped, ok bool) {
 	d := s.data
 	i := s.pos
 	for {
-		for i < len(d) && strPlain[d[i]] {
-			i++
-		}
+		i = plainRun(d, i)
 		if i >= len(d) {
 			return false, false
 		}
@@ -234,6 +233,30 @@ func (s *jsonScan) str() (escaped, ok bool) {
 			i += n
 		}
 	}
+}
+
+// plainRun returns the index of the first byte at or after i that a string
+// does not hold as it is (see strPlain), or len(d). It tests eight bytes at
+// a time for a byte below 0x20, a '"' or '\\' (a zero byte once xored with
+// it), or one with its high bit set; the tests can also flag a byte after a
+// true one, never miss one, and a flagged word is read byte by byte.
+func plainRun(d []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(d); i += 8 {
+		w := binary.LittleEndian.Uint64(d[i:])
+		q := w ^ (ones * '"')
+		b := w ^ (ones * '\\')
+		if ((w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b|w)&highs != 0 {
+			break
+		}
+	}
+	for i < len(d) && strPlain[d[i]] {
+		i++
+	}
+	return i
 }
 
 // escapeLen is the length of the escape sequence b starts with (at its

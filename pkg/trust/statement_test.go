@@ -281,3 +281,29 @@ func FuzzStatementHeader(f *testing.F) {
 		sameAsProtojson(t, payload)
 	})
 }
+
+// TestPlainRun: the word-at-a-time scan stops at exactly the first byte a
+// string does not hold as it is, wherever it is in a word.
+func TestPlainRun(t *testing.T) {
+	for c := range 256 {
+		for n := range 20 {
+			for p := range n {
+				d := []byte(strings.Repeat("a", n))
+				d[p] = byte(c)
+				want := n
+				if !strPlain[c] {
+					want = p
+				}
+				for from := 0; from <= p; from++ {
+					if got := plainRun(d, from); got != want {
+						t.Fatalf("byte %#x at %d of %d, from %d: %d, want %d", c, p, n, from, got, want)
+					}
+				}
+			}
+		}
+	}
+	// A special byte after another: the first one wins.
+	if got := plainRun([]byte(`abc"\ def`), 0); got != 3 {
+		t.Fatalf("got %d", got)
+	}
+}

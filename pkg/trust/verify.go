@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -186,6 +187,26 @@ func (e *envelopeContent) Statement() (*intoto.Statement, error) {
 	return &intoto.Statement{Type: h.Type, Subject: h.Subject, PredicateType: h.PredicateType}, nil
 }
 
+// dropPayload lets the decoded DSSE payload of a bundle being verified go
+// when the statement's header decodes by the fast path: sigstore-go
+// verifies the envelope from its base64 text, decoding it twice more, and
+// an SBOM attestation's payload is tens of MiB that need not be held
+// meanwhile. (Only the fast path runs before the signature is verified;
+// a statement it does not vouch for is decoded whole afterwards.)
+func (b *parsedBundle) dropPayload() {
+	e, ok := b.signature.(*envelopeContent)
+	if !ok || e.PayloadType != bundle.IntotoMediaType {
+		return
+	}
+	h := statementHeaderFast(e.payload)
+	if h == nil {
+		return
+	}
+	e.header, e.fast, e.decoded = h, true, true
+	e.payload = nil
+	b.GetDsseEnvelope().Payload = nil
+}
+
 func (e *envelopeContent) statementHeader() (*StatementHeader, error) {
 	if !e.decoded {
 		e.header, e.fast, e.err = decodeStatementHeader(e.payload)
@@ -272,6 +293,12 @@ func parseBundleWithin(data []byte, limit int) (*parsedBundle, error) {
 // DSSE envelope whose payload text (standard base64, as the bundle holds it)
 // is given, sigstore-go builds the envelope around a stand-in payload, which
 // then gives way to the text: sigstore-go would encode the payload again.
+//
+// The envelope's text is the bundle's own bytes, not a copy (tens of MiB
+// for an SBOM attestation). That holds because the envelope lives only as
+// long as the parsedBundle, which no caller of parseBundleWithin keeps past
+// its own call, during which the bundle is only read (a caller changing it
+// concurrently would race with the parse anyway).
 func signatureContent(b *bundle.Bundle, payloadText []byte) (verify.SignatureContent, error) {
 	env := b.GetDsseEnvelope()
 	if env == nil || payloadText == nil {
@@ -282,7 +309,7 @@ func signatureContent(b *bundle.Bundle, payloadText []byte) (verify.SignatureCon
 	sc, err := b.SignatureContent()
 	env.Payload = payload
 	if e, ok := sc.(*bundle.Envelope); ok && err == nil {
-		e.Payload = string(payloadText)
+		e.Payload = unsafe.String(unsafe.SliceData(payloadText), len(payloadText))
 	}
 	return sc, err
 }
@@ -306,6 +333,7 @@ func VerifyBundle(m *Material, c BundleCheck) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.dropPayload()
 	vc, err := b.VerificationContent()
 	if err != nil {
 		return nil, fmt.Errorf("invalid bundle: %w", err)
