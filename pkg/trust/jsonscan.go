@@ -8,9 +8,10 @@ import (
 )
 
 // jsonScan checks JSON held in memory in one pass, building nothing. It
-// vouches for a document only when protojson would accept it too, so that
-// the fast paths built on it (statementHeader, the bundle payload cut) can
-// stand in for protojson: any input it does not vouch for goes to protojson
+// vouches for a document only when protojson and encoding/json would accept
+// it too, so that the fast paths built on it (the statement header, the
+// long strings taken out of bundles and legacy bundles) can stand in for
+// them: any input it does not vouch for goes to protojson or encoding/json
 // itself, which then decides and explains. A false from it therefore means
 // "not vouched for", never "invalid".
 //

@@ -58,71 +58,38 @@ func decodeStatementHeader(payload []byte) (h *StatementHeader, fast bool, err e
 // other members jsonScan scans, and the rest of which protojson accepts.
 func statementHeaderFast(payload []byte) *StatementHeader {
 	s := &jsonScan{data: payload}
-	if s.peek() != '{' {
-		return nil
-	}
-	s.pos++
 	// The statement without its predicate: its other members as written.
 	head := make([]byte, 0, 512)
 	head = append(head, '{')
 	predicates := 0
-	for more := s.peek() != '}'; more; {
-		if s.peek() != '"' {
-			return nil
-		}
-		keyStart := s.pos
-		s.pos++
-		if escaped, ok := s.str(); !ok || escaped {
-			return nil
-		}
-		key := payload[keyStart:s.pos]
-		if s.peek() != ':' {
-			return nil
-		}
-		s.pos++
+	ok := s.members(func(key []byte) bool {
 		if len(head) > 1 {
 			head = append(head, ',')
 		}
-		head = append(head, key...)
-		head = append(head, ':')
-		if string(key) == `"predicate"` {
-			predicates++
-			switch s.peek() {
-			case 'n':
-				if !s.literal("null") {
-					return nil
-				}
-				head = append(head, "null"...)
-			case '{':
-				s.values = true
-				ok := s.object(2)
-				s.values = false
-				if !ok {
-					return nil
-				}
-				head = append(head, "{}"...)
-			default:
-				return nil
-			}
-		} else {
-			s.space()
+		head = append(append(append(head, '"'), key...), '"', ':')
+		if string(key) != "predicate" {
 			start := s.pos
 			if !s.value(1) {
-				return nil
+				return false
 			}
 			head = append(head, payload[start:s.pos]...)
+			return true
 		}
+		predicates++
 		switch s.peek() {
-		case ',':
-			s.pos++
-		case '}':
-			more = false
-		default:
-			return nil
+		case 'n':
+			head = append(head, "null"...)
+			return s.literal("null")
+		case '{':
+			head = append(head, "{}"...)
+			s.values = true
+			ok := s.object(2)
+			s.values = false
+			return ok
 		}
-	}
-	s.pos++
-	if s.space(); s.pos != len(payload) || predicates > 1 {
+		return false
+	})
+	if s.space(); !ok || s.pos != len(payload) || predicates > 1 {
 		return nil
 	}
 	head = append(head, '}')
