@@ -82,7 +82,7 @@ func decodeBundleFast(data []byte) (*protobundle.Bundle, []byte) {
 	}
 	text := data[cuts[payload].start:cuts[payload].end]
 	decoded, canonical, ok := decodeBytesField(text)
-	if !ok || pb.GetDsseEnvelope() == nil {
+	if !ok || pb.GetDsseEnvelope() == nil || bytes.IndexByte(text, '\n') >= 0 || bytes.IndexByte(text, '\r') >= 0 {
 		return nil, nil
 	}
 	pb.GetDsseEnvelope().Payload = decoded
@@ -173,14 +173,18 @@ func bundleCuts(data []byte) (cuts []span, payload int, ok bool) {
 						return s.value(2)
 					}
 					payloads++
-					n := len(cuts)
-					if !cut() {
-						return false
+					// A long payload is not scanned: decodeBundleFast
+					// decodes all of it, which refuses every byte that is
+					// not base64 (so any text up to a quote that decodes is
+					// a string without escapes), but for line breaks,
+					// which it refuses itself.
+					if end := bytes.IndexByte(data[s.pos+1:], '"'); end >= minCutPayload {
+						payload = len(cuts)
+						cuts = append(cuts, span{s.pos + 1, s.pos + 1 + end})
+						s.pos += end + 2
+						return true
 					}
-					if len(cuts) > n {
-						payload = n
-					}
-					return true
+					return cut()
 				})
 			}
 		}

@@ -105,6 +105,14 @@ func TestDecodeBundleAgreesWithProtojson(t *testing.T) {
 		{name: "truncated", bundle: dsseBundle(q(std))[:len(std)]},
 		{name: "invalid UTF-8 elsewhere", bundle: strings.Replace(dsseBundle(q(std)), `"k"`, "\"\xff\"", 1)},
 		{name: "control character in the payload", bundle: dsseBundle(q(std[:100] + "\n" + std[100:]))},
+		{name: "carriage return in the payload", bundle: dsseBundle(q(std[:100] + "\r" + std[100:]))},
+		{name: "tab in the payload", bundle: dsseBundle(q(std[:100] + "\t" + std[100:]))},
+		{name: "escaped quote in the payload", bundle: dsseBundle(q(std[:100] + `\"` + std[100:]))},
+		{name: "escaped newline in the payload", bundle: dsseBundle(q(std[:100] + `\n` + std[100:]))},
+		{name: "non-ASCII in the payload", bundle: dsseBundle(q(std[:100] + "é" + std[100:]))},
+		{name: "invalid UTF-8 in the payload", bundle: dsseBundle(q(std[:100] + "\xff" + std[100:]))},
+		{name: "space in the payload", bundle: dsseBundle(q(std[:100] + " " + std[100:]))},
+		{name: "unterminated payload", bundle: `{"dsseEnvelope":{"payload":"` + std},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
