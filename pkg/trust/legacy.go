@@ -61,12 +61,28 @@ type legacyBlobBundle struct {
 
 // IsLegacyBlobBundle reports whether data looks like cosign's old blob bundle.
 func IsLegacyBlobBundle(data []byte) bool {
+	// The keys alone answer for a document jsonScan vouches for, which
+	// encoding/json decodes too; any other is decoded as it always was.
+	s := &jsonScan{data: data}
+	sig, media := false, false
+	ok := s.members(func(key []byte) bool {
+		switch string(key) {
+		case "base64Signature":
+			sig = true
+		case "mediaType":
+			media = true
+		}
+		return s.value(1)
+	})
+	if s.space(); ok && s.pos == len(data) {
+		return sig && !media
+	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(data, &probe) != nil {
 		return false
 	}
-	_, sig := probe["base64Signature"]
-	_, media := probe["mediaType"]
+	_, sig = probe["base64Signature"]
+	_, media = probe["mediaType"]
 	return sig && !media
 }
 
@@ -90,14 +106,18 @@ func BundleFromLegacyWithin(data []byte, digest Digest, maxSize int) ([]byte, er
 		return nil, tooLarge("bundle", len(data), limit)
 	}
 	var lb legacyBlobBundle
-	if err := json.Unmarshal(data, &lb); err != nil {
+	sig, err := unmarshalCutting(data, &lb, "base64Signature")
+	if err != nil {
 		return nil, fmt.Errorf("cosign bundle is not valid JSON: %w", err)
 	}
-	if lb.Base64Signature == "" {
+	if sig == nil {
+		sig = []byte(lb.Base64Signature)
+	}
+	if len(sig) == 0 {
 		return nil, errors.New("cosign bundle has no base64Signature")
 	}
-	d := Detached{Signature: []byte(lb.Base64Signature), CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle, MaxSize: limit}
-	if env, ok := legacyEnvelope(lb.Base64Signature); ok {
+	d := Detached{Signature: sig, CertificatePEM: []byte(lb.Cert), RekorBundleJSON: lb.RekorBundle, MaxSize: limit}
+	if env, ok := legacyEnvelope(sig); ok {
 		// attest-blob: the "signature" is the envelope; its signatures
 		// are inside.
 		d.Signature, d.DSSEEnvelope = nil, env
@@ -116,16 +136,73 @@ func BundleFromLegacyWithin(data []byte, digest Digest, maxSize int) ([]byte, er
 // signature (ASN.1 DER, or the fixed-size bytes of Ed25519 or RSA) is never
 // a valid JSON object, so the two cannot be confused; JSON that is not a
 // DSSE envelope is then refused by the envelope parser.
-func legacyEnvelope(b64 string) ([]byte, bool) {
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+func legacyEnvelope(b64 []byte) ([]byte, bool) {
+	text := bytes.TrimSpace(b64)
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	n, err := base64.StdEncoding.Decode(raw, text)
 	if err != nil {
 		return nil, false
 	}
+	raw = raw[:n]
 	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, false
 	}
+	// JSON jsonScan vouches for is valid for encoding/json too.
+	if s := (&jsonScan{data: trimmed}); !s.value(0) || s.pos != len(trimmed) {
+		if !json.Valid(trimmed) {
+			return nil, false
+		}
+	}
 	return raw, true
+}
+
+// unmarshalCutting is json.Unmarshal(data, v) for a struct v with a string
+// field that data's member name (matched as encoding/json matches it,
+// ignoring case) sets, except that when that string is long it is not
+// decoded into v but returned: its text, which is its value when jsonScan
+// vouches for data and the string has no escapes. encoding/json copies a
+// string into memory before it decodes it, and after a pass that checks
+// the whole document; the base64 in cosign's legacy bundle and in a DSSE
+// envelope is tens of MiB for an SBOM attestation. The rest of data is
+// decoded by encoding/json from a copy in which the string is "", and
+// whatever the fast path does not vouch for by encoding/json from data.
+func unmarshalCutting(data []byte, v any, name string) ([]byte, error) {
+	if c, ok := foldedStringMember(data, name); ok && c.end-c.start >= minCutPayload {
+		rest := make([]byte, 0, len(data)-(c.end-c.start))
+		rest = append(append(rest, data[:c.start]...), data[c.end:]...)
+		if json.Unmarshal(rest, v) == nil {
+			return data[c.start:c.end], nil
+		}
+	}
+	return nil, json.Unmarshal(data, v)
+}
+
+// foldedStringMember finds the string value of the member of data's object
+// named name (equal ignoring case, as encoding/json matches a struct field).
+// ok is false unless data is an object jsonScan vouches for, whose keys have
+// no escapes, with exactly one such member, a string without escapes.
+func foldedStringMember(data []byte, name string) (c span, ok bool) {
+	s := &jsonScan{data: data}
+	found, plain := 0, false
+	ok = s.members(func(key []byte) bool {
+		if !bytes.EqualFold(key, []byte(name)) {
+			return s.value(1)
+		}
+		found++
+		if s.peek() != '"' {
+			return s.value(1)
+		}
+		s.pos++
+		c.start = s.pos
+		escaped, ok := s.str()
+		c.end, plain = s.pos-1, !escaped
+		return ok
+	})
+	if s.space(); !ok || s.pos != len(data) || found != 1 || !plain {
+		return span{}, false
+	}
+	return c, true
 }
 
 type rekorBundle struct {
@@ -152,12 +229,13 @@ func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
 		VerificationMaterial: &protobundle.VerificationMaterial{},
 	}
 	var env *protodsse.Envelope
+	var payloadText []byte
 	if len(d.DSSEEnvelope) > 0 {
 		limit, err := bundleLimit(d.MaxSize)
 		if err != nil {
 			return nil, err
 		}
-		if env, err = parseDSSEEnvelope(d.DSSEEnvelope, limit); err != nil {
+		if env, payloadText, err = parseDSSEEnvelope(d.DSSEEnvelope, limit); err != nil {
 			return nil, err
 		}
 		b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: env}
@@ -213,7 +291,47 @@ func BundleFromDetached(d Detached, digest Digest) ([]byte, error) {
 			vm.TimestampVerificationData.Rfc3161Timestamps = append(vm.TimestampVerificationData.Rfc3161Timestamps, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
 		}
 	}
-	return protojson.Marshal(b)
+	return marshalBundle(b, env, payloadText)
+}
+
+// payloadMarker stands in for a large DSSE payload while marshalBundle
+// marshals the rest of the bundle; its base64 is then replaced by the
+// payload's.
+var payloadMarker = []byte("vmafx-trust: the DSSE payload goes here")
+
+// marshalBundle is protojson.Marshal(b), b's DSSE envelope being env (or
+// nil), whose payload's standard base64 is text when the envelope had it.
+// protojson encodes a large payload to base64 and then copies it as it
+// grows its output; here the rest of the bundle is marshalled around a
+// marker, whose text is then replaced by the payload's base64, written
+// once into an output of the final size. A marker that is not found
+// exactly once (the bundle's other strings are the converted input's)
+// leaves the bundle to protojson.
+func marshalBundle(b *protobundle.Bundle, env *protodsse.Envelope, text []byte) ([]byte, error) {
+	if env == nil || len(env.GetPayload()) < minCutPayload {
+		return protojson.Marshal(b)
+	}
+	payload := env.Payload
+	env.Payload = payloadMarker
+	out, err := protojson.Marshal(b)
+	env.Payload = payload
+	if err != nil {
+		return nil, err
+	}
+	marker := base64.StdEncoding.EncodeToString(payloadMarker)
+	i := bytes.Index(out, []byte(marker))
+	if i < 0 || bytes.Count(out, []byte(marker)) != 1 {
+		return protojson.Marshal(b)
+	}
+	size := base64.StdEncoding.EncodedLen(len(payload))
+	res := make([]byte, 0, len(out)-len(marker)+size)
+	res = append(res, out[:i]...)
+	if text != nil {
+		res = append(res, text...)
+	} else {
+		res = base64.StdEncoding.AppendEncode(res, payload)
+	}
+	return append(res, out[i+len(marker):]...), nil
 }
 
 func tlogEntryFromRekorBundle(data []byte) (*protorekor.TransparencyLogEntry, error) {
@@ -307,10 +425,11 @@ type rekorHash struct {
 // parseDSSEEnvelope reads a DSSE envelope as JSON ({"payloadType",
 // "payload", "signatures": [{"keyid", "sig"}]}, payload and signatures in
 // base64) into its protobuf form, which holds the raw bytes; data is at
-// most limit bytes.
-func parseDSSEEnvelope(data []byte, limit int) (*protodsse.Envelope, error) {
+// most limit bytes. text is the payload's text when it is standard padded
+// base64, as a bundle writes it.
+func parseDSSEEnvelope(data []byte, limit int) (env *protodsse.Envelope, text []byte, err error) {
 	if len(data) > limit {
-		return nil, tooLarge("DSSE envelope", len(data), limit)
+		return nil, nil, tooLarge("DSSE envelope", len(data), limit)
 	}
 	var raw struct {
 		PayloadType string `json:"payloadType"`
@@ -320,39 +439,48 @@ func parseDSSEEnvelope(data []byte, limit int) (*protodsse.Envelope, error) {
 			Sig   string `json:"sig"`
 		} `json:"signatures"`
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("DSSE envelope is not valid JSON: %w", err)
+	text, err = unmarshalCutting(data, &raw, "payload")
+	if err != nil {
+		return nil, nil, fmt.Errorf("DSSE envelope is not valid JSON: %w", err)
+	}
+	if text == nil {
+		text = []byte(raw.Payload)
 	}
 	if raw.PayloadType == "" {
-		return nil, errors.New("DSSE envelope has no payloadType")
+		return nil, nil, errors.New("DSSE envelope has no payloadType")
 	}
-	payload, err := decodeDSSEBase64(raw.Payload)
+	payload, canonical, err := decodeDSSEBase64(text)
 	if err != nil || len(payload) == 0 {
-		return nil, errors.New("DSSE envelope payload is empty or not base64")
+		return nil, nil, errors.New("DSSE envelope payload is empty or not base64")
+	}
+	if !canonical {
+		text = nil
 	}
 	if len(raw.Signatures) == 0 {
-		return nil, errors.New("DSSE envelope has no signatures")
+		return nil, nil, errors.New("DSSE envelope has no signatures")
 	}
-	env := &protodsse.Envelope{Payload: payload, PayloadType: raw.PayloadType}
+	env = &protodsse.Envelope{Payload: payload, PayloadType: raw.PayloadType}
 	for i, s := range raw.Signatures {
-		sig, err := decodeDSSEBase64(s.Sig)
+		sig, _, err := decodeDSSEBase64([]byte(s.Sig))
 		if err != nil || len(sig) == 0 {
-			return nil, fmt.Errorf("DSSE envelope signature %d is empty or not base64", i+1)
+			return nil, nil, fmt.Errorf("DSSE envelope signature %d is empty or not base64", i+1)
 		}
 		env.Signatures = append(env.Signatures, &protodsse.Signature{Sig: sig, Keyid: s.KeyID})
 	}
-	return env, nil
+	return env, text, nil
 }
 
 // decodeDSSEBase64 accepts the standard and URL-safe alphabets, padded or
-// not, as the DSSE specification allows.
-func decodeDSSEBase64(s string) ([]byte, error) {
+// not, as the DSSE specification allows. canonical reports that text is
+// the standard padded base64 of the bytes.
+func decodeDSSEBase64(text []byte) (b []byte, canonical bool, err error) {
+	b = make([]byte, base64.RawStdEncoding.DecodedLen(len(text))) // the most any of them decodes
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
+		if n, err := enc.Decode(b, text); err == nil {
+			return b[:n], enc == base64.StdEncoding && canonicalTail(text), nil
 		}
 	}
-	return nil, errors.New("not base64")
+	return nil, false, errors.New("not base64")
 }
 
 // decodeMaybeBase64 returns the base64-decoded bytes when data is base64

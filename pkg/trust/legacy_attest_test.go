@@ -15,7 +15,7 @@ import (
 // --new-bundle-format: the whole DSSE envelope, base64, as base64Signature;
 // the certificate as base64 of PEM; the Rekor entry as cosign's rekor
 // bundle (omitted when empty).
-func legacyAttestJSON(t *testing.T, envelope, certPEM, rekorBundle []byte) []byte {
+func legacyAttestJSON(t testing.TB, envelope, certPEM, rekorBundle []byte) []byte {
 	t.Helper()
 	doc := map[string]any{"base64Signature": base64.StdEncoding.EncodeToString(envelope)}
 	if len(certPEM) > 0 {
@@ -87,11 +87,29 @@ func setEntryKind(t *testing.T, rekorBundle []byte, kind string) []byte {
 // bundle holding the envelope, which verifies bound to the statement's
 // subject; any byte of the envelope or a Rekor entry that does not record it
 // makes it fail, in the conversion or in verification.
+//
+// It runs on a small statement and on one whose base64 exceeds what the
+// converter and the bundle parser decode through their fast paths.
 func TestBundleFromLegacyAttestBlob(t *testing.T) {
 	e := testEnv(t)
-	m := mustMaterial(t, "ts", e.rootJSON)
-	envelope, certPEM, rekorBundle := legacyPieces(t, e.attestBundle)
 	subject := sha256Digest(e.attested)
+	padded := strings.Replace(string(inTotoStatement("vmaf", subject, e.attestPredType)),
+		`"buildDefinition":`, `"padding":"`+strings.Repeat("0123456789", 20_000)+`","buildDefinition":`, 1)
+	large, err := e.s.Attest(tsGHSubject, tsGHIssuer, []byte(padded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		bundle []byte
+	}{{"small statement", e.attestBundle}, {"large statement", large}} {
+		t.Run(c.name, func(t *testing.T) { testBundleFromLegacyAttestBlob(t, e, c.bundle, subject) })
+	}
+}
+
+func testBundleFromLegacyAttestBlob(t *testing.T, e *tsEnv, attestBundle []byte, subject trust.Digest) {
+	m := mustMaterial(t, "ts", e.rootJSON)
+	envelope, certPEM, rekorBundle := legacyPieces(t, attestBundle)
 	id := trust.Identity{Name: "release", Subject: tsGHSubject, Issuer: tsGHIssuer}
 
 	// Material of other signatures by the same signer: a sign-blob (a

@@ -15,7 +15,7 @@ import (
 // legacyPieces splits a testsigstore bundle into what cosign stores in an
 // `.att` layer: the DSSE envelope as JSON, the certificate as PEM and the
 // tlog entry as cosign's rekor bundle.
-func legacyPieces(t *testing.T, bundleJSON []byte) (envelope, certPEM, rekorBundle []byte) {
+func legacyPieces(t testing.TB, bundleJSON []byte) (envelope, certPEM, rekorBundle []byte) {
 	t.Helper()
 	l, err := testsigstore.SplitLegacy(bundleJSON)
 	if err != nil {

@@ -77,22 +77,6 @@ func (c *Claims) Statement() (*intoto.Statement, error) {
 	return &st, nil
 }
 
-// unmarshalBundle decodes bundle JSON into its protobuf, bounded to limit
-// bytes; unknown fields are ignored, as newer bundle versions may add some.
-func unmarshalBundle(data []byte, limit int) (*protobundle.Bundle, error) {
-	if len(data) > limit {
-		return nil, tooLarge("bundle", len(data), limit)
-	}
-	if len(data) == 0 {
-		return nil, errors.New("bundle is empty")
-	}
-	var pb protobundle.Bundle
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &pb); err != nil {
-		return nil, fmt.Errorf("bundle is not valid Sigstore bundle JSON: %w", err)
-	}
-	return &pb, nil
-}
-
 // digestAlgorithmName maps protobuf-specs' HashAlgorithm names to the
 // names digests are written with.
 func digestAlgorithmName(proto string) string {

@@ -417,17 +417,23 @@ func checkAttestation(b *trust.Claims, source string, att *attestation, prov *pr
 	if b.Envelope == nil {
 		return fmt.Errorf("%s: an attestation is required, but the bundle holds a plain message signature", source)
 	}
-	st, err := b.Statement()
+	// Only provenance rules read the predicate; an SBOM attestation's
+	// header is read without building its predicate.
+	h, err := b.StatementHeader()
 	if err != nil {
 		return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 	}
 	if att != nil && att.PredicateType != "" {
 		want := trust.ExpandPredicateType(att.PredicateType)
-		if !trust.PredicateTypeMatches(want, st.GetPredicateType()) {
-			return fmt.Errorf("%s: predicate type: expected %s, found %s", source, want, st.GetPredicateType())
+		if !trust.PredicateTypeMatches(want, h.PredicateType) {
+			return fmt.Errorf("%s: predicate type: expected %s, found %s", source, want, h.PredicateType)
 		}
 	}
 	if prov != nil {
+		st, err := b.Statement()
+		if err != nil {
+			return fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
+		}
 		facts, err := readProvenance(st)
 		if err != nil {
 			return fmt.Errorf("%s: %w", source, err)

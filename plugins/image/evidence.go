@@ -186,17 +186,17 @@ func fromBundle(source string, doc []byte, digest string) *candidate {
 		c.err = fmt.Errorf("%s: DSSE payload type %q is not an in-toto statement", source, pt)
 		return c
 	}
-	st, err := b.Statement()
+	st, err := b.StatementHeader()
 	if err != nil {
 		c.err = fmt.Errorf("%s: the DSSE payload is not an in-toto statement: %w", source, err)
 		return c
 	}
-	c.predicateType = st.GetPredicateType()
+	c.predicateType = st.PredicateType
 	if c.predicateType == CosignSignPredicate {
 		c.class = classSignature
 	}
 	var names []string
-	for _, s := range st.GetSubject() {
+	for _, s := range st.Subject {
 		if strings.EqualFold(s.GetDigest()["sha256"], d.Hex) {
 			return c
 		}

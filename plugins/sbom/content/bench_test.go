@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmafx/vmafx-trust/internal/sbomgen"
 	"github.com/vmafx/vmafx-trust/plugins/sbom/document"
-	"github.com/vmafx/vmafx-trust/plugins/sbom/internal/sbomgen"
 )
 
 // cpuTime is the process's CPU time so far: on a shared machine it

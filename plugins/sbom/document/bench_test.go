@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vmafx/vmafx-trust/plugins/sbom/internal/sbomgen"
+	"github.com/vmafx/vmafx-trust/internal/sbomgen"
 )
 
 // cpuTime is the process's user and system CPU time so far: on a shared

@@ -18,8 +18,8 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	spdxjson "github.com/spdx/tools-golang/json"
 
+	"github.com/vmafx/vmafx-trust/internal/sbomgen"
 	"github.com/vmafx/vmafx-trust/plugins/sbom/internal/jsonstream"
-	"github.com/vmafx/vmafx-trust/plugins/sbom/internal/sbomgen"
 )
 
 func equalComponents(a, b []Component) bool {

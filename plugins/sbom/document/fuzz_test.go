@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/vmafx/vmafx-trust/plugins/sbom/internal/sbomgen"
+	"github.com/vmafx/vmafx-trust/internal/sbomgen"
 )
 
 func addSeeds(f *testing.F) {

@@ -5,7 +5,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/vmafx/vmafx-trust/plugins/sbom/internal/sbomgen"
+	"github.com/vmafx/vmafx-trust/internal/sbomgen"
 )
 
 // BenchmarkSkip100k is the floor of any read: validating a 100,000-component
