@@ -41,15 +41,41 @@ func (c *Claims) StatementHeader() (*StatementHeader, error) {
 // else decoded by protojson from a copy of the statement whose predicate is
 // {}; a statement jsonScan does not vouch for is decoded whole by protojson,
 // which then decides (fast reports which way it went).
+//
+// One difference is deliberate: the predicate may be any JSON value, not
+// only an object (google.protobuf.Struct). cosign attest --type spdx signs
+// SPDX tag-value text as a JSON string, and the in-toto libraries' strict
+// decoding would refuse every such attestation although its signature and
+// subjects verify; what the predicate says is for the plugin that reads it.
 func decodeStatementHeader(payload []byte) (h *StatementHeader, fast bool, err error) {
 	if h := statementHeaderFast(payload); h != nil {
 		return h, true, nil
 	}
 	var st intoto.Statement
-	if err := protojson.Unmarshal(payload, &st); err != nil {
+	if err := protojson.Unmarshal(withoutPredicate(payload), &st); err != nil {
 		return nil, false, err
 	}
 	return &StatementHeader{Type: st.GetType(), PredicateType: st.GetPredicateType(), Subject: st.GetSubject()}, false, nil
+}
+
+// withoutPredicate is the statement with a predicate that is not an object
+// set to null, for protojson; anything else (not a JSON object, a
+// duplicate predicate) is returned as it is, for protojson to refuse.
+func withoutPredicate(payload []byte) []byte {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(payload, &members) != nil {
+		return payload
+	}
+	p, ok := members["predicate"]
+	if !ok || bytes.HasPrefix(bytes.TrimSpace(p), []byte("{")) || bytes.Count(payload, []byte(`"predicate"`)) > 1 {
+		return payload
+	}
+	members["predicate"] = json.RawMessage("null")
+	out, err := json.Marshal(members)
+	if err != nil {
+		return payload
+	}
+	return out
 }
 
 // statementHeaderFast is decodeStatementHeader's fast path: nil unless the
@@ -76,18 +102,17 @@ func statementHeaderFast(payload []byte) *StatementHeader {
 			return true
 		}
 		predicates++
-		switch s.peek() {
-		case 'n':
-			head = append(head, "null"...)
-			return s.literal("null")
-		case '{':
-			head = append(head, "{}"...)
-			s.values = true
-			ok := s.object(2)
-			s.values = false
-			return ok
+		head = append(head, "null"...)
+		if s.peek() != '{' {
+			// Any other JSON value: cosign attest --type spdx signs SPDX
+			// tag-value text as a string predicate (see
+			// decodeStatementHeader).
+			return s.value(2)
 		}
-		return false
+		s.values = true
+		ok := s.object(2)
+		s.values = false
+		return ok
 	})
 	if s.space(); !ok || s.pos != len(payload) || predicates > 1 {
 		return nil

@@ -110,6 +110,16 @@ func TestVerifyBundleStatements(t *testing.T) {
 			}
 			want := sigstoreVerdict(t, e.rootJSON, b, d)
 			out, err := trust.VerifyBundle(m, trust.BundleCheck{Bundle: b, Digest: d, Identities: ids})
+			if strings.HasPrefix(tt.name, "predicate array") {
+				// The one deliberate difference: a predicate that is no
+				// JSON object (cosign attest --type spdx signs tag-value
+				// text as a string) verifies; sigstore-go's strict
+				// decoding refuses it.
+				if want == nil || err != nil {
+					t.Fatalf("sigstore-go's verdict %v, VerifyBundle's %v; want sigstore-go to refuse and VerifyBundle to accept", want, err)
+				}
+				return
+			}
 			switch {
 			case (want == nil) != tt.accept:
 				t.Fatalf("sigstore-go's verdict %v; the test expects accepted = %v", want, tt.accept)
