@@ -222,31 +222,3 @@ func TestMaxBundleSize(t *testing.T) {
 		})
 	}
 }
-
-// TestCheckEvidenceSize: evidence up to maxEvidence passes on, one byte more
-// makes the result "could not be checked" without evidence.
-func TestCheckEvidenceSize(t *testing.T) {
-	half := maxEvidence / 2
-	for _, tt := range []struct {
-		sizes []int
-		ok    bool
-	}{
-		{[]int{1000}, true},
-		{[]int{maxEvidence}, true},
-		{[]int{half, maxEvidence - half}, true},
-		{[]int{maxEvidence + 1}, false},
-		{[]int{half, maxEvidence - half + 1}, false},
-	} {
-		res := &sdk.Result{Status: sdk.StatusPass}
-		for i, n := range tt.sizes {
-			res.Evidence = append(res.Evidence, sdk.Evidence{Type: sdk.EvidenceBundle, Bundle: make([]byte, n), Source: fmt.Sprintf("b%d", i)})
-		}
-		got := checkEvidenceSize(res)
-		if tt.ok != (got.Status == sdk.StatusPass && len(got.Evidence) == len(tt.sizes)) {
-			t.Errorf("sizes %v: status %s, %d evidence (%s)", tt.sizes, got.Status, len(got.Evidence), got.Reason)
-		}
-		if !tt.ok && (got.Status != sdk.StatusError || !strings.Contains(got.Reason, "b0: ")) {
-			t.Errorf("sizes %v: status %s, reason %q; want error naming each piece", tt.sizes, got.Status, got.Reason)
-		}
-	}
-}

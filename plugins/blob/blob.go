@@ -117,32 +117,6 @@ func (a attributes) bundleLimit() (int, error) {
 	return MaxBundleSize, nil
 }
 
-// maxEvidence is the most evidence one result can return: a result crosses
-// to the host as one plugin-protocol message (sdk.MaxMessageSize), and the
-// rest of it (checks, sources, reasons) is given a MiB.
-const maxEvidence = sdk.MaxMessageSize - 1<<20
-
-// checkEvidenceSize turns a result whose evidence cannot reach the host
-// into "could not be checked", naming the sizes: the protocol would refuse
-// the whole answer with a less telling error.
-func checkEvidenceSize(res *sdk.Result) *sdk.Result {
-	total := 0
-	var parts []string
-	for _, ev := range res.Evidence {
-		n := len(ev.Bundle) + len(ev.Signature) + len(ev.CertificatePEM) + len(ev.ChainPEM) + len(ev.TlogEntryJSON)
-		for _, ts := range ev.RFC3161 {
-			n += len(ts)
-		}
-		total += n
-		parts = append(parts, fmt.Sprintf("%s: %d bytes", ev.Source, n))
-	}
-	if total <= maxEvidence {
-		return res
-	}
-	res.Evidence = nil
-	return res.Errorf("evidence", "the evidence is %d bytes (%s), more than the %d bytes a plugin may return to the host in one protocol message: the host cannot verify it", total, strings.Join(parts, ", "), maxEvidence)
-}
-
 // Verify checks one blob.
 func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	res := &sdk.Result{Status: sdk.StatusPass}
@@ -193,7 +167,7 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 			return r, nil
 		}
 	}
-	res = checkEvidenceSize(res)
+	res = sdk.CheckEvidenceSize(res)
 	if res.Status == sdk.StatusPass {
 		res.Subject = d.subject()
 	}

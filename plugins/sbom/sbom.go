@@ -142,16 +142,19 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 	}
 	if j.source == attrImage {
 		// The image source verifies with the trust root itself.
-		return p.verifyImage(ctx, j)
+		res, err := p.verifyImage(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		return sdk.CheckEvidenceSize(res), nil
 	}
 	if j.m, err = p.material(req.TrustRoot); err != nil {
 		return res.Errorf("trust root", "%v", err), nil
 	}
-	switch j.source {
-	case attrPath:
-		return verifyPath(ctx, j, res), nil
+	if j.source == attrPath {
+		return sdk.CheckEvidenceSize(verifyPath(ctx, j, res)), nil
 	}
-	return verifyAttestationBundle(ctx, j, res), nil
+	return sdk.CheckEvidenceSize(verifyAttestationBundle(ctx, j, res)), nil
 }
 
 // newJob reads and checks the block's attributes.
