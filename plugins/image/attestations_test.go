@@ -303,62 +303,25 @@ func TestAttestationsPlatforms(t *testing.T) {
 	}
 }
 
-// ociDescriptor is an index entry, with the platform BuildKit writes.
-type ociDescriptor struct {
-	imagetest.Descriptor
-	Platform map[string]string `json:"platform,omitempty"`
-}
-
-// pushBuildKitIndex pushes an index of random platform images and, for
-// each, a BuildKit attestation manifest holding the statement stmt makes
-// for the platform's digest (an SPDX SBOM and a provenance), and returns
-// the index and platform digests.
-func pushBuildKitIndex(t *testing.T, repo, tag string, stmt func(platformDigest string) []byte, platforms ...string) (string, map[string]string) {
-	t.Helper()
-	children := map[string]string{}
-	var entries []ociDescriptor
-	var atts []ociDescriptor
-	for _, pl := range platforms {
-		osName, arch, _ := strings.Cut(pl, "/")
-		d := imagetest.PushRandom(t, repo+":"+strings.ReplaceAll(pl, "/", "-"))
-		children[pl] = d
-		entries = append(entries, ociDescriptor{Descriptor: imagetest.Subject(t, repo, d), Platform: map[string]string{"os": osName, "architecture": arch}})
-		sbom := imagetest.PushBlob(t, repo, "application/vnd.in-toto+json", stmt(d))
-		sbom.Annotations = map[string]string{"in-toto.io/predicate-type": "https://spdx.dev/Document"}
-		prov := imagetest.PushBlob(t, repo, "application/vnd.in-toto+json", imagetest.Statement("image", d, "https://slsa.dev/provenance/v0.2", nil))
-		prov.Annotations = map[string]string{"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}
-		cfg := imagetest.PushBlob(t, repo, string(types.OCIConfigJSON), []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`))
-		raw, _ := json.Marshal(imagetest.Manifest{SchemaVersion: 2, MediaType: string(types.OCIManifestSchema1), Config: cfg, Layers: []imagetest.Descriptor{sbom, prov}})
-		md := imagetest.PushManifest(t, repo+"@"+imagetest.Digest(raw), string(types.OCIManifestSchema1), raw)
-		atts = append(atts, ociDescriptor{
-			Descriptor: imagetest.Descriptor{MediaType: string(types.OCIManifestSchema1), Digest: md, Size: int64(len(raw)),
-				Annotations: map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": d}},
-			Platform: map[string]string{"os": "unknown", "architecture": "unknown"},
-		})
-	}
-	raw, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": string(types.OCIImageIndex), "manifests": append(entries, atts...)})
-	return imagetest.PushManifest(t, repo+":"+tag, string(types.OCIImageIndex), raw), children
-}
-
 // pushBuildKitCases pushes the BuildKit indexes of TestAttestationsBuildKit
 // and returns their digests by how they are signed.
 func pushBuildKitCases(t *testing.T, e *env, repo string, sbomFor func(string) []byte) map[string]string {
 	t.Helper()
-	signedIdx, children := pushBuildKitIndex(t, repo, "signed", sbomFor, "linux/amd64", "linux/arm64")
+	signedIdx, children := imagetest.PushBuildKitIndex(t, repo, "signed", sbomFor, "linux/amd64", "linux/arm64")
 	if len(children) != 2 {
 		t.Fatalf("children %v", children)
 	}
 	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, signedIdx), e.signStatement(t, signedIdx), CosignSignPredicate, false)
-	legacyIdx, _ := pushBuildKitIndex(t, repo, "legacy-signed", sbomFor, "linux/amd64")
+	legacyIdx, _ := imagetest.PushBuildKitIndex(t, repo, "legacy-signed", sbomFor, "linux/amd64")
 	e.legacySig(t, repo, repo, legacyIdx)
-	unsignedIdx, _ := pushBuildKitIndex(t, repo, "unsigned", sbomFor, "linux/amd64")
-	otherIdx, _ := pushBuildKitIndex(t, repo, "other", sbomFor, "linux/amd64")
+	unsignedIdx, _ := imagetest.PushBuildKitIndex(t, repo, "unsigned", sbomFor, "linux/amd64")
+	otherIdx, _ := imagetest.PushBuildKitIndex(t, repo, "other", sbomFor, "linux/amd64")
 	other, err := e.ss.Attest(otherSAN, ghIssuer, imagetest.Statement("image", otherIdx, CosignSignPredicate, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, otherIdx), other, CosignSignPredicate, false)
-	wrongIdx, _ := pushBuildKitIndex(t, repo, "wrong-subject", func(string) []byte { return sbomFor(imagetest.Digest([]byte("another image"))) }, "linux/amd64")
+	wrongIdx, _ := imagetest.PushBuildKitIndex(t, repo, "wrong-subject", func(string) []byte { return sbomFor(imagetest.Digest([]byte("another image"))) }, "linux/amd64")
 	imagetest.AttachBundle(t, repo, imagetest.Subject(t, repo, wrongIdx), e.signStatement(t, wrongIdx), CosignSignPredicate, false)
 	return map[string]string{"signed": signedIdx, "legacy": legacyIdx, "unsigned": unsignedIdx, "other": otherIdx, "wrong": wrongIdx}
 }

@@ -503,3 +503,43 @@ func WriteLayout(t testing.TB, dir string, blobs [][]byte, entries ...Descriptor
 		t.Fatal(err)
 	}
 }
+
+// platformDescriptor is an index entry: a descriptor with its platform.
+type platformDescriptor struct {
+	Descriptor
+	Platform map[string]string `json:"platform,omitempty"`
+}
+
+// PushBuildKitIndex pushes to repo:tag an index of random platform images
+// ("os/arch") as `docker buildx build --sbom=true --provenance=true`
+// lays it out: for each platform an attestation manifest (platform
+// unknown/unknown, vnd.docker.reference.type attestation-manifest,
+// vnd.docker.reference.digest the platform's digest) whose layers are the
+// unsigned in-toto statements stmt makes for the platform's digest (an SPDX
+// one) and an SLSA provenance statement. It returns the index digest and
+// each platform's digest.
+func PushBuildKitIndex(t testing.TB, repo, tag string, stmt func(platformDigest string) []byte, platforms ...string) (string, map[string]string) {
+	t.Helper()
+	children := map[string]string{}
+	var entries, atts []platformDescriptor
+	for _, pl := range platforms {
+		osName, arch, _ := strings.Cut(pl, "/")
+		d := PushRandom(t, repo+":"+strings.ReplaceAll(pl, "/", "-"))
+		children[pl] = d
+		entries = append(entries, platformDescriptor{Descriptor: Subject(t, repo, d), Platform: map[string]string{"os": osName, "architecture": arch}})
+		sbom := PushBlob(t, repo, "application/vnd.in-toto+json", stmt(d))
+		sbom.Annotations = map[string]string{"in-toto.io/predicate-type": "https://spdx.dev/Document"}
+		prov := PushBlob(t, repo, "application/vnd.in-toto+json", Statement("image", d, "https://slsa.dev/provenance/v0.2", nil))
+		prov.Annotations = map[string]string{"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}
+		cfg := PushBlob(t, repo, string(types.OCIConfigJSON), []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`))
+		raw, _ := json.Marshal(Manifest{SchemaVersion: 2, MediaType: string(types.OCIManifestSchema1), Config: cfg, Layers: []Descriptor{sbom, prov}})
+		md := PushManifest(t, repo+"@"+Digest(raw), string(types.OCIManifestSchema1), raw)
+		atts = append(atts, platformDescriptor{
+			Descriptor: Descriptor{MediaType: string(types.OCIManifestSchema1), Digest: md, Size: int64(len(raw)),
+				Annotations: map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": d}},
+			Platform: map[string]string{"os": "unknown", "architecture": "unknown"},
+		})
+	}
+	raw, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": string(types.OCIImageIndex), "manifests": append(entries, atts...)})
+	return PushManifest(t, repo+":"+tag, string(types.OCIImageIndex), raw), children
+}
