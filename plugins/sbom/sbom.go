@@ -121,16 +121,15 @@ type contentBlock struct {
 
 // job is one verification: the block's settings, checked and compiled.
 type job struct {
-	req     *sdk.Request
-	a       attributes
-	rules   *content.Policy
-	format  document.Format // "" for either
-	limit   int
-	now     time.Time
-	m       *trust.Material
-	ids     []trust.Identity
-	source  string // which attribute names the SBOM's source
-	subject []document.Digest
+	req    *sdk.Request
+	a      attributes
+	rules  *content.Policy
+	format document.Format // "" for either
+	limit  int
+	now    time.Time
+	m      *trust.Material
+	ids    []trust.Identity
+	source string // which attribute names the SBOM's source
 }
 
 // Verify checks one SBOM block.
