@@ -47,3 +47,29 @@ func TestCheckEvidenceSize(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeParts: a failed part fails the whole, else a part that
+// could not be checked makes the whole so; each such part is named once.
+func TestSummarizeParts(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		parts  []SubResult
+		want   Status
+		reason string
+	}{
+		{"all pass", []SubResult{{Name: "a", Status: StatusPass}, {Name: "b", Status: StatusPass}}, StatusPass, ""},
+		{"fail beats error", []SubResult{{Name: "a", Status: StatusError, Reason: "timeout"}, {Name: "b", Status: StatusFail, Reason: "unsigned"}}, StatusFail, "1 of 2 part(s) failed: b: unsigned"},
+		{"error", []SubResult{{Name: "a", Status: StatusPass}, {Name: "b", Status: StatusError, Reason: "timeout"}}, StatusError, "1 of 2 part(s) could not be checked: b: timeout"},
+		{"name given once", []SubResult{{Name: "linux/arm64", Status: StatusFail, Reason: "linux/arm64: no SBOM"}}, StatusFail, "1 of 1 part(s) failed: linux/arm64: no SBOM"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := (&Result{Status: StatusPass, SubResults: tt.parts}).SummarizeParts("platforms", "all verified")
+			if r.Status != tt.want || r.Reason != tt.reason {
+				t.Fatalf("status %s %q, want %s %q", r.Status, r.Reason, tt.want, tt.reason)
+			}
+			if last := r.Checks[len(r.Checks)-1]; last.Name != "platforms" || last.OK != (tt.want == StatusPass) {
+				t.Errorf("check %+v", last)
+			}
+		})
+	}
+}

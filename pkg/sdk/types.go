@@ -7,6 +7,7 @@ package sdk
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vmafx/vmafx-trust/internal/progresshub"
@@ -341,4 +342,32 @@ func (r *Result) Errorf(name, format string, args ...any) *Result {
 // Warn adds a warning diagnostic.
 func (r *Result) Warn(summary, detail string) {
 	r.Diagnostics = append(r.Diagnostics, Diagnostic{Severity: SeverityWarning, Summary: summary, Detail: detail})
+}
+
+// SummarizeParts sets the verdict on the whole from r.SubResults, under a
+// check named name: fail when a part failed, else "could not be checked"
+// when a part could not be, each such part named with its reason; else
+// pass, with passDetail.
+func (r *Result) SummarizeParts(name, passDetail string) *Result {
+	var failed, errored []string
+	for _, s := range r.SubResults {
+		why := s.Reason
+		if !strings.HasPrefix(why, s.Name+":") {
+			why = s.Name + ": " + why
+		}
+		switch s.Status {
+		case StatusFail:
+			failed = append(failed, why)
+		case StatusError:
+			errored = append(errored, why)
+		}
+	}
+	n := len(r.SubResults)
+	switch {
+	case len(failed) > 0:
+		return r.Fail(name, fmt.Sprintf("%d of %d part(s) failed: %s", len(failed), n, strings.Join(failed, "; ")))
+	case len(errored) > 0:
+		return r.Errorf(name, "%d of %d part(s) could not be checked: %s", len(errored), n, strings.Join(errored, "; "))
+	}
+	return r.Pass(name, passDetail)
 }

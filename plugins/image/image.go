@@ -168,28 +168,14 @@ func (p *Plugin) Verify(ctx context.Context, req *sdk.Request) (*sdk.Result, err
 // summarize makes one row of each part's result, and the verdict on the
 // whole of them.
 func summarize(res *sdk.Result, parts []part, results []*sdk.Result, refCheck sdk.Check) {
-	var failed, errored []string
 	for i, r := range results {
 		checks := append([]sdk.Check{refCheck}, listedCheck(parts, i)...)
 		sub := sdk.SubResult{Name: parts[i].name, Status: r.Status, Checks: append(checks, r.Checks...), Evidence: r.Evidence, Reason: r.Reason, Subject: digestOf(parts[i].digest)}
 		res.SubResults = append(res.SubResults, sub)
-		switch r.Status {
-		case sdk.StatusFail:
-			failed = append(failed, parts[i].name+": "+r.Reason)
-		case sdk.StatusError:
-			errored = append(errored, parts[i].name+": "+r.Reason)
-		}
 	}
 	res.Checks = append(res.Checks, refCheck)
 	res.Subject = digestOf(parts[0].digest)
-	switch {
-	case len(failed) > 0:
-		res.Fail("platforms", fmt.Sprintf("%d of %d part(s) failed: %s", len(failed), len(parts), strings.Join(failed, "; ")))
-	case len(errored) > 0:
-		res.Errorf("platforms", "%d of %d part(s) could not be checked: %s", len(errored), len(parts), strings.Join(errored, "; "))
-	default:
-		res.Pass("platforms", fmt.Sprintf("%d part(s) verified", len(parts)))
-	}
+	res.SummarizeParts("platforms", fmt.Sprintf("%d part(s) verified", len(parts)))
 }
 
 // listedCheck is the check that a platform part is a manifest the index

@@ -127,24 +127,7 @@ func summarize(res *sdk.Result, rows []sdk.SubResult, top string) *sdk.Result {
 		return res
 	}
 	res.SubResults = rows
-	var failed, errored []string
-	for _, r := range rows {
-		switch r.Status {
-		case sdk.StatusFail:
-			failed = append(failed, named(r))
-		case sdk.StatusError:
-			errored = append(errored, named(r))
-		}
-	}
-	switch {
-	case len(failed) > 0:
-		res.Fail("platforms", fmt.Sprintf("%d of %d part(s) failed: %s", len(failed), len(rows), strings.Join(failed, "; ")))
-	case len(errored) > 0:
-		res.Errorf("platforms", "%d of %d part(s) could not be checked: %s", len(errored), len(rows), strings.Join(errored, "; "))
-	default:
-		res.Pass("platforms", fmt.Sprintf("%d part(s) have verified SBOMs", len(rows)))
-	}
-	return res
+	return res.SummarizeParts("platforms", fmt.Sprintf("%d part(s) have verified SBOMs", len(rows)))
 }
 
 // topDigest is the digest the image reference resolved to (its one part,
@@ -197,12 +180,4 @@ func platformsString(raw json.RawMessage) string {
 func digestOf(s string) sdk.Digest {
 	alg, hex, _ := strings.Cut(s, ":")
 	return sdk.Digest{Algorithm: alg, Hex: hex}
-}
-
-// named is a row's reason with its part's name in front, once.
-func named(r sdk.SubResult) string {
-	if strings.HasPrefix(r.Reason, r.Name+":") {
-		return r.Reason
-	}
-	return r.Name + ": " + r.Reason
 }
