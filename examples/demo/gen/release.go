@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -87,6 +88,17 @@ func writeRelease(dir string, log io.Writer) (*release, error) {
 	}
 	fmt.Fprintf(log, "signed all as %s\n  issuer %s\n", demoSubject, demoIssuer)
 
+	// An SPDX SBOM of libvmaf.so, attested about it as GitHub's
+	// attest-sbom does (predicate type …/Document/v2.3).
+	sbomBundle, err := ss.Attest(demoSubject, demoIssuer, sbomStatement(arts[0]))
+	if err != nil {
+		return nil, fmt.Errorf("attesting the SBOM: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dist, sbomBundleFile), sbomBundle, 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "wrote %s (an SPDX SBOM attestation about %s)\n", filepath.Join(dist, sbomBundleFile), arts[0].File)
+
 	// Tamper with one artifact after signing.
 	path := filepath.Join(dist, tamperedFile)
 	data, err := os.ReadFile(path)
@@ -105,7 +117,7 @@ func writeRelease(dir string, log io.Writer) (*release, error) {
 	if err := os.WriteFile(policyPath, []byte(policyHCL(arts)), 0o644); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "wrote %s (%d blob blocks)\n", policyPath, len(arts))
+	fmt.Fprintf(log, "wrote %s (%d blob blocks, 1 sbom block)\n", policyPath, len(arts))
 
 	return &release{Dir: dir, Artifacts: arts, Tampered: "dist/" + tamperedFile}, nil
 }
@@ -203,5 +215,53 @@ blob %q {
 }
 `, a.Block, "dist/"+a.File, "dist/"+a.File+".sigstore.json")
 	}
+	fmt.Fprintf(&sb, `
+# The SBOM attested about libvmaf.so, bound to the digest blob.libvmaf
+# established, with content rules.
+sbom "libvmaf" {
+  blob     = blob.libvmaf
+  bundle   = %q
+  identity = identity.release
+  content {
+    packages      = ["zlib >=1.3"]
+    deny_licenses = ["GPL-3.0-only", "AGPL-3.0-only"]
+  }
+}
+`, "dist/"+sbomBundleFile)
 	return sb.String()
+}
+
+// sbomBundleFile is the SBOM attestation's bundle, under dist/.
+const sbomBundleFile = "libvmaf.so.sbom.sigstore.json"
+
+// sbomStatement is an in-toto statement about a whose predicate is an SPDX
+// 2.3 document of libvmaf and what it links.
+func sbomStatement(a artifact) []byte {
+	sum := sha256.Sum256(a.Data)
+	pkg := func(id, name, version, license, purl string) map[string]any {
+		return map[string]any{"SPDXID": id, "name": name, "versionInfo": version, "downloadLocation": "NOASSERTION",
+			"licenseConcluded": license, "supplier": "Organization: vmafx",
+			"externalRefs": []any{map[string]any{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}}}
+	}
+	root := pkg("SPDXRef-libvmaf", a.File, "3.0.0", "BSD-2-Clause-Patent", "pkg:generic/libvmaf@3.0.0")
+	root["checksums"] = []any{map[string]any{"algorithm": "SHA256", "checksumValue": hex.EncodeToString(sum[:])}}
+	doc := map[string]any{
+		"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "libvmaf", "dataLicense": "CC0-1.0",
+		"documentNamespace": "https://vmafx.example/spdx/libvmaf-3.0.0",
+		"creationInfo":      map[string]any{"created": "2026-11-01T00:00:00Z", "creators": []string{"Tool: vmafx-release"}},
+		"documentDescribes": []string{"SPDXRef-libvmaf"},
+		"packages": []any{root,
+			pkg("SPDXRef-zlib", "zlib", "1.3.1", "Zlib", "pkg:generic/zlib@1.3.1"),
+			pkg("SPDXRef-dav1d", "dav1d", "1.4.3", "BSD-2-Clause", "pkg:generic/dav1d@1.4.3")},
+		"relationships": []any{
+			map[string]any{"spdxElementId": "SPDXRef-libvmaf", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-zlib"},
+			map[string]any{"spdxElementId": "SPDXRef-libvmaf", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-dav1d"}},
+	}
+	st, _ := json.Marshal(map[string]any{
+		"_type":         "https://in-toto.io/Statement/v1",
+		"subject":       []any{map[string]any{"name": a.File, "digest": map[string]string{"sha256": hex.EncodeToString(sum[:])}}},
+		"predicateType": "https://spdx.dev/Document/v2.3",
+		"predicate":     doc,
+	})
+	return st
 }

@@ -82,6 +82,7 @@ var policyBlocks = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "trust_root", LabelNames: []string{"name"}},
 	{Type: "identity", LabelNames: []string{"name"}},
 	{Type: "blob", LabelNames: []string{"name"}},
+	{Type: "sbom", LabelNames: []string{"name"}},
 }}
 
 func TestPolicyParses(t *testing.T) {
@@ -101,7 +102,7 @@ func TestPolicyParses(t *testing.T) {
 	for _, b := range content.Blocks {
 		count[b.Type]++
 	}
-	if count["trust_root"] != 1 || count["identity"] != 1 || count["blob"] != 4 {
+	if count["trust_root"] != 1 || count["identity"] != 1 || count["blob"] != 4 || count["sbom"] != 1 {
 		t.Errorf("blocks: %v", count)
 	}
 }
