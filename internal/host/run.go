@@ -113,22 +113,7 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 	// every referenced artifact before the blocks that refer to it. A
 	// worker waits for those before it verifies; they were handed out
 	// earlier, so they are running or done and the wait ends.
-	order, err := pol.RunOrder()
-	if err != nil {
-		// Decode refuses cycles; a policy built otherwise still runs.
-		order = make([]int, len(pol.Artifacts))
-		for i := range order {
-			order[i] = i
-		}
-	}
-	done := make([]chan struct{}, len(pol.Artifacts))
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	index := map[string]int{}
-	for i, a := range pol.Artifacts {
-		index[a.ID()] = i
-	}
+	order, done, index := schedule(pol)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(jobs, max(len(pol.Artifacts), 1)) {
@@ -159,6 +144,26 @@ func Run(ctx context.Context, pol *policy.Policy, plugins *Set, roots *Roots, op
 		out = append(out, rs...)
 	}
 	return out
+}
+
+// schedule is the order to verify pol's artifacts in, a channel for each
+// that is closed once it is verified, and each artifact's index by ID.
+func schedule(pol *policy.Policy) (order []int, done []chan struct{}, index map[string]int) {
+	order, err := pol.RunOrder()
+	if err != nil {
+		// Decode refuses cycles; a policy built otherwise still runs.
+		order = make([]int, len(pol.Artifacts))
+		for i := range order {
+			order[i] = i
+		}
+	}
+	done = make([]chan struct{}, len(pol.Artifacts))
+	index = make(map[string]int, len(pol.Artifacts))
+	for i, a := range pol.Artifacts {
+		done[i] = make(chan struct{})
+		index[a.ID()] = i
+	}
+	return order, done, index
 }
 
 // progressGate passes on only the reports of artifacts being verified: a
