@@ -22,6 +22,7 @@ all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vmafx-trust
+	ln -sf vmafx-trust bin/kubectl-vmafx_trust  # kubectl's plugin name: `kubectl vmafx-trust …`
 
 # Signs an example release with a local test CA + transparency log + TSA,
 # tampers one file, then verifies it offline. Exit status 1 of `check` (one

@@ -31,13 +31,19 @@ func newApp() *cli.App {
 	return app
 }
 
-func newAppUncached() *cli.App {
-	name := "vmafx-trust"
-	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
-		name = "kubectl vmafx-trust"
+// commandName is how help, usage and errors name the command: as kubectl's
+// plugin when kubectl ran it under its plugin name (kubectl-vmafx_trust on
+// PATH answers `kubectl vmafx-trust …`), else vmafx-trust.
+func commandName(argv0 string) string {
+	if strings.HasPrefix(filepath.Base(argv0), "kubectl-") {
+		return "kubectl vmafx-trust"
 	}
+	return "vmafx-trust"
+}
+
+func newAppUncached() *cli.App {
 	return &cli.App{
-		Name:                 name,
+		Name:                 commandName(os.Args[0]),
 		Usage:                "verify a software release against declared Sigstore signer identities",
 		Version:              version,
 		EnableBashCompletion: true,
@@ -58,7 +64,7 @@ func newAppUncached() *cli.App {
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(c *cli.Context) error {
-					fmt.Fprintf(c.App.Writer, "vmafx-trust %s (plugin protocol %d, %s)\n", version, 1, runtime.Version())
+					fmt.Fprintf(c.App.Writer, "%s %s (plugin protocol %d, %s)\n", c.App.Name, version, 1, runtime.Version())
 					return nil
 				},
 			},

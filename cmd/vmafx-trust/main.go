@@ -81,7 +81,7 @@ func tuneGC() {
 // while plugins are alive.
 func run(args []string) int {
 	if _, err := isolateBuiltins(); err != nil {
-		fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(err.Error()))
+		fmt.Fprintln(os.Stderr, commandName(args[0])+":", termtext.CleanLines(err.Error()))
 		return report.ExitUsage
 	}
 	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -92,7 +92,7 @@ func run(args []string) int {
 		return report.ExitOK
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintln(os.Stderr, "vmafx-trust:", termtext.CleanLines(msg))
+		fmt.Fprintln(os.Stderr, commandName(args[0])+":", termtext.CleanLines(msg))
 	}
 	return exitCode(err)
 }
