@@ -16,7 +16,7 @@ COSIGN_VERSION             := v2.6.5
 STATICCHECK_VERSION        := v0.8.2
 TOOLS_BIN := $(CURDIR)/build/tools
 
-.PHONY: all build cosign demo docs fuzz test test-short bench lint proto clean
+.PHONY: all build cosign demo docs fuzz test test-short bench lint proto clean k8s-bins
 
 all: build
 
@@ -44,9 +44,15 @@ docs: build
 	  /<!-- BEGIN GENERATED/ {printf "%s", gen; skip=1; next} /<!-- END GENERATED/ {skip=0; next} !skip' \
 	  docs/policy.md > build/policy.md && mv build/policy.md docs/policy.md
 
-test:
+# The tests of the kubectl mode run a real etcd and kube-apiserver
+# (internal/k8stest), built from pinned module versions into build/k8s:
+# the first build takes 10–25 minutes on 2 cores, later ones reuse it.
+test: k8s-bins
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+k8s-bins:
+	$(GO) run ./internal/k8stest/k8sbins build/k8s
 
 test-short:
 	$(GO) test -short ./...
