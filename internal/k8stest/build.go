@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -128,4 +129,14 @@ func writeModule(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "tools.go"), []byte(tools), 0o644)
+}
+
+// BinDir is where tests find the binaries: $VMAFX_TRUST_K8S_BIN_DIR, else
+// build/k8s in the repository (where `make k8s-bins` builds them).
+func BinDir() string {
+	if d := os.Getenv(EnvBinDir); d != "" {
+		return d
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "build", "k8s")
 }

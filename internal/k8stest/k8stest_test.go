@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -18,16 +16,6 @@ import (
 	"github.com/vmafx/vmafx-trust/internal/workloads"
 )
 
-// binDir is where .ci/run and `make k8s-bins` build the binaries:
-// $VMAFX_TRUST_K8S_BIN_DIR, else build/k8s in the repository.
-func binDir(t *testing.T) string {
-	if d := os.Getenv(EnvBinDir); d != "" {
-		return d
-	}
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "build", "k8s")
-}
-
 // TestServer: the harness's API server serves the pod API with RBAC and
 // the status subresource (no kubelet runs, so a test writes a pod's
 // status), refuses a request without the token, and a pod's status reaches
@@ -36,7 +24,7 @@ func TestServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	start := time.Now()
-	b, err := Build(ctx, binDir(t), testLog{t})
+	b, err := Build(ctx, BinDir(), testLog{t})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package workloads
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -24,14 +22,9 @@ import (
 
 func apiServer(t *testing.T) (*k8stest.Server, *rest.Config) {
 	t.Helper()
-	dir := os.Getenv(k8stest.EnvBinDir)
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "build", "k8s")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	b, err := k8stest.Build(ctx, dir, os.Stderr)
+	b, err := k8stest.Build(ctx, k8stest.BinDir(), os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
