@@ -19,6 +19,7 @@ type SBOMContent struct {
 	Unlicensed      string
 	MinComponents   int
 	MaxAge          string
+	NTIA            bool
 }
 
 // Flags registers the rule flags.
@@ -31,6 +32,7 @@ func (o *SBOMContent) Flags() []cli.Flag {
 		&cli.StringFlag{Name: "unlicensed", Usage: "components without licence data, when a licence rule is set: fail, warn or ignore", Destination: &o.Unlicensed},
 		&cli.IntFlag{Name: "min-components", Usage: "the fewest components the SBOM may list", Destination: &o.MinComponents},
 		&cli.StringFlag{Name: "max-age", Usage: "the oldest the SBOM's creation time may be (\"720h\", \"30d\")", Destination: &o.MaxAge},
+		&cli.BoolFlag{Name: "ntia-minimum-elements", Usage: "require the NTIA minimum elements (supplier, name, version and unique ID of every component; author, timestamp, dependencies)", Destination: &o.NTIA},
 	}
 }
 
@@ -50,6 +52,9 @@ func (o *SBOMContent) block() map[string]any {
 	}
 	if o.MaxAge != "" {
 		c["max_age"] = o.MaxAge
+	}
+	if o.NTIA {
+		c["ntia_minimum_elements"] = true
 	}
 	if len(c) == 0 {
 		return nil
