@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/vmafx/vmafx-trust/internal/host"
 	"github.com/vmafx/vmafx-trust/internal/options"
+	"github.com/vmafx/vmafx-trust/internal/policy"
 	"github.com/vmafx/vmafx-trust/internal/report"
 	"github.com/vmafx/vmafx-trust/internal/sbomview"
+	"github.com/vmafx/vmafx-trust/internal/trustroot"
+	"github.com/vmafx/vmafx-trust/plugins/image"
+	"github.com/vmafx/vmafx-trust/plugins/sbom/document"
 )
 
 // sbomCommand is `sbom verify` and `sbom show`.
@@ -45,32 +52,60 @@ func sbomShowCommand() *cli.Command {
 	o := &options.SBOMVerify{}
 	return &cli.Command{
 		Name:      "show",
-		Usage:     "list an SBOM's components and licences: an SBOM attestation about FILE or sha256:<hex> (--bundle, verified first), or a plain SBOM file (not verified)",
-		ArgsUsage: "FILE --bundle B | sha256:<hex> --bundle B | SBOMFILE",
+		Usage:     "list an SBOM's components and licences: an image's SBOM attestations (IMAGE@sha256:…), an SBOM attestation about FILE or sha256:<hex> (--bundle), a signed SBOM file (--sbom), each verified first; or a plain SBOM file (not verified)",
+		ArgsUsage: "IMAGE@sha256:<hex> | FILE --bundle B | sha256:<hex> --bundle B | --sbom SBOMFILE | SBOMFILE",
 		Flags:     o.Flags(),
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
-			if o.Bundle == "" && o.SBOM == "" {
-				if len(args) != 1 {
-					return exitf(report.ExitUsage, "sbom show takes one SBOM file, or FILE | sha256:<hex> with --bundle")
+			if o.Bundle == "" && o.SBOM == "" && len(args) == 1 {
+				if _, err := os.Stat(args[0]); err == nil {
+					return show(c, o.Output.Format, sbomview.Source{Path: args[0]}, false)
 				}
-				return show(c, o.Output.Format, sbomview.Source{Path: args[0]}, false)
 			}
 			pol, err := o.Policy(args)
 			if err != nil {
 				return err
 			}
-			if attrs := pol.Artifacts[len(pol.Artifacts)-1].Attributes; len(pol.Artifacts) > 1 || (attrs["bundle"] == nil && attrs["path"] == nil) {
-				return exitf(report.ExitUsage, "sbom show lists an SBOM attestation about a file or digest (--bundle), a signed SBOM file (--sbom) or a plain SBOM file; for an image, use sbom verify")
+			if len(pol.Artifacts) > 1 && !strings.Contains(args[0], "@sha256:") {
+				return exitf(report.ExitUsage, "sbom show %s: name the image by digest (repo@sha256:…, as sbom verify -v reports it), so that what is listed is what was verified", args[0])
 			}
 			var buf bytes.Buffer
 			if err := runVerbTo(c, &buf, &buf, pol, verbRun("sbom show", options.Output{Format: "text", Progress: "never"}, o.TrustRoot.Cache, false)); err != nil {
 				_, _ = c.App.ErrWriter.Write(buf.Bytes())
 				return err
 			}
+			if len(pol.Artifacts) > 1 {
+				return showImage(c, o, pol)
+			}
 			return show(c, o.Output.Format, sbomview.SourceOf(pol.Artifacts[0].Attributes), true)
 		},
 	}
+}
+
+// showImage lists the SBOMs of the image the run just verified, as the
+// image plugin finds and verifies them for the sbom block's signer.
+func showImage(c *cli.Context, o *options.SBOMVerify, pol *policy.Policy) error {
+	img, sb := pol.Artifacts[0], pol.Artifacts[1]
+	req, err := host.RequestFor(c.Context, pol, sb, trustroot.Options{Offline: o.TrustRoot.Cache.Offline, CacheDir: o.TrustRoot.Cache.CacheDir})
+	if err != nil {
+		return exitf(report.ExitUnchecked, "%v", err)
+	}
+	q := image.AttestationQuery{Ref: img.Attributes["ref"].(string), PredicateTypes: []string{document.PredicateSPDX, document.PredicateCycloneDX, document.PredicateCycloneDXLegacy}}
+	q.Platforms, _ = img.Attributes["platforms"].(string)
+	q.Insecure, _ = img.Attributes["insecure"].(bool)
+	q.GitHubRepository, _ = img.Attributes["github_repository"].(string)
+	if o.AllowCosignCustom {
+		q.PredicateTypes = append(q.PredicateTypes, document.PredicateCosignCustom)
+	}
+	views, err := sbomview.LoadImage(c.Context, image.New(), req, q, o.AllowCosignCustom)
+	if err != nil {
+		return exitf(report.ExitFailed, "%v", err)
+	}
+	fmt.Fprintln(c.App.ErrWriter, "Verified OK")
+	if err := sbomview.Write(c.App.Writer, o.Output.Format, views); err != nil {
+		return exitf(report.ExitUnchecked, "%v", err)
+	}
+	return nil
 }
 
 // show lists the SBOMs of src; a run verified them, or nothing did, which

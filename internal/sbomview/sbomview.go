@@ -22,6 +22,10 @@ type Component struct {
 
 // View is one SBOM as `sbom show -o json` prints it.
 type View struct {
+	// Part and Digest name the image part the SBOM is about (empty for a
+	// file).
+	Part        string      `json:"part,omitempty"`
+	Digest      string      `json:"digest,omitempty"`
 	Format      string      `json:"format"`
 	SpecVersion string      `json:"spec_version"`
 	Verified    bool        `json:"verified"`
@@ -53,6 +57,9 @@ func WriteText(w io.Writer, views []View) error {
 	for i, v := range views {
 		if i > 0 {
 			fmt.Fprintln(w)
+		}
+		if v.Digest != "" {
+			fmt.Fprintf(w, "%s %s: ", dash(v.Part), v.Digest)
 		}
 		fmt.Fprintf(w, "%s %s, %d components\n\n", v.Format, v.SpecVersion, len(v.Components))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -129,4 +130,31 @@ sbom "multi" {
 			t.Errorf("sbom[%s]: %s %q", r.Part, r.Status, r.Reason)
 		}
 	}
+
+	// sbom show lists what verifies for the signer, part by part: the
+	// other workflow's arm64 SBOM in the registry is not listed.
+	signer := []string{"--trusted-root", filepath.Join(dir, "trusted_root.json"), "--certificate-identity", sbomWorkflow,
+		"--certificate-oidc-issuer", ghActions, "--offline", "--all-platforms", "--github-repository", "vmafx/vmafx"}
+	res = runCLI(t, env, append([]string{"sbom", "show", repo + "@" + index, "-o", "json"}, signer...)...)
+	wantExit(t, res, 0, "sbom show of the image")
+	var views []struct {
+		Part, Digest, Format string
+		Verified             bool
+		Components           []struct{ Name, Purl, License string }
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &views); err != nil {
+		t.Fatalf("sbom show -o json: %v\n%s", err, res.stdout)
+	}
+	parts := map[string]string{}
+	for _, v := range views {
+		parts[v.Part] = v.Digest
+		if !v.Verified || v.Format != "SPDX" || len(v.Components) != 1 || v.Components[0].Name != "libvmaf" || v.Components[0].License != "MIT OR GPL-3.0-only" {
+			t.Errorf("view %+v", v)
+		}
+	}
+	if len(views) != 3 || parts["index"] != index || parts["linux/amd64"] != platforms["linux/amd64"] || parts["linux/arm64"] != platforms["linux/arm64"] {
+		t.Errorf("views of parts %v, want one each of the index and both platforms", parts)
+	}
+	res = runCLI(t, env, append([]string{"sbom", "show", repo + ":1.4.0"}, signer...)...)
+	wantExit(t, res, 2, "sbom show of an image by tag")
 }
