@@ -39,7 +39,7 @@ func decodeWith(t *testing.T, schemas Schemas, src string) (*Policy, hcl.Diagnos
 	return Decode(f, schemas, Inputs{})
 }
 
-// TestTrustedPublisherBlockIsTheIdentity: the issue's policy form, with no
+// TestTrustedPublisherBlockIsTheIdentity: the documented policy form, with no
 // identity attribute, decodes; the host derives the identity itself.
 func TestTrustedPublisherBlockIsTheIdentity(t *testing.T) {
 	p, diags := decodeWith(t, publisherSchemas, `

@@ -698,7 +698,7 @@ func (v *verifier) fromGitHub(ctx context.Context, g *gathered, digest string) e
 	})
 }
 
-// gather finds the evidence of one digest, in the order:
+// gather finds the evidence of one digest, in this order:
 // referrers (or their tag fallback), then cosign's legacy tags and
 // GitHub's API for what is still missing. On error it also names the check
 // that could not be done.

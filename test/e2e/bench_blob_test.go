@@ -2,7 +2,7 @@
 
 package e2e
 
-// Benchmarks of issue 3, acceptance (b) and (c): peak memory verifying a
+// Benchmarks of release blobs: peak memory verifying a
 // 1 GiB blob, and a 50-blob offline policy against 50 `cosign verify-blob`
 // invocations. Both drive the built binary (TestMain's `binary`) and, when it
 // is installed, the real cosign v2.6.5 CLI on the same files and bundles.

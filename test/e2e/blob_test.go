@@ -74,7 +74,7 @@ func blobBlock(name, identity string) string {
 func TestBlobPassesWithDefaultBundlePath(t *testing.T) {
 	r := newRelease(t)
 	r.sign(t, "app.tar.gz", "the release", releaseSAN, githubIssuer)
-	// The issue's minimal form, exactly as written.
+	// The minimal documented form, exactly as written.
 	policy := writeFile(t, r.dir, "policy.hcl", `trust_root "sigstore" { trusted_root = "trusted_root.json" }   # or {} for public-good via TUF
 identity "release" {
   issuer         = "https://token.actions.githubusercontent.com"

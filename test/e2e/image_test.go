@@ -423,7 +423,7 @@ func verifyImageArgs(fixtures string, c fixtureCase, verb, ref string) []string 
 	return args
 }
 
-// BenchmarkImageVerify (issue 4): `vmafx-trust verify` of one key-signed
+// BenchmarkImageVerify: `vmafx-trust verify` of one key-signed
 // image in a local registry against `cosign verify` of the same image
 // (one), and one run of 20 images against 20 cosign runs (twenty). Each
 // iteration runs both, taking turns going first, so that a machine that

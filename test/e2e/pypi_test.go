@@ -221,7 +221,7 @@ func TestPyPIIndexReleaseVerifies(t *testing.T) {
 		}
 	}
 
-	// The same release through `check`, in the issue's policy form: the
+	// The same release through `check`, in the documented policy form: the
 	// publisher block is the identity.
 	policy := writeFile(t, t.TempDir(), "policy.hcl", fmt.Sprintf(`
 variable "version" { type = string }
