@@ -34,11 +34,15 @@ const servePluginArg = "__serve-plugin"
 // builtins are the verifier plugins shipped inside this binary, by name.
 // Only this package wires them in; the host receives them as a list.
 func builtins() []host.Builtin {
+	// In one process the sbom plugin finds image attestations through the
+	// image plugin's own instance, so what an image block fetched in the
+	// run (manifests, referrers, tags) is not fetched again.
+	images := sync.OnceValue(image.New)
 	return []host.Builtin{
 		{Name: "blob", New: func() sdk.Verifier { return blob.New() }},
-		{Name: "image", New: func() sdk.Verifier { return image.New() }},
+		{Name: "image", New: func() sdk.Verifier { return images() }},
 		{Name: "pypi", New: func() sdk.Verifier { return pypi.New() }},
-		{Name: "sbom", New: func() sdk.Verifier { return sbom.New(sbom.WithImages(image.New())) }},
+		{Name: "sbom", New: func() sdk.Verifier { return sbom.New(sbom.WithImages(images())) }},
 	}
 }
 
